@@ -1,0 +1,1 @@
+//! Examples of using the construct library (compiled and run as tests).
