@@ -1,0 +1,465 @@
+//! Command-line arguments and entry points for `diff`, `deploy` and `destroy`.
+//!
+//! The binary (`refarch-app`) embeds [`DeployArgs`], [`DiffArgs`] and [`DestroyArgs`] as clap
+//! subcommand arguments and calls [`deploy`], [`diff`] and [`destroy`] with the assembly directory
+//! it synthesized into. Results go to stdout, progress to stderr; errors are returned for the
+//! binary to print (their messages say what to do).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+
+use crate::assembly::{Assembly, StackArtifact};
+use crate::aws::{AwsArgs, load_config};
+use crate::cancel::Cancel;
+use crate::cfn::Cfn;
+use crate::changes::RequireApproval;
+use crate::deploy::{
+    Approval, DEFAULT_CHANGE_SET_NAME, DeployOptions, StackOutcome, deploy_assembly,
+};
+use crate::destroy::{DestroyOutcome, destroy_assembly};
+use crate::diff::{CreateOnlyLookup, TemplateDiff, diff_templates};
+use crate::error::DeployError;
+use crate::params::ParameterOverride;
+use crate::progress::Console;
+use crate::retry::Timing;
+use crate::template::Template;
+
+/// Parses `90s`, `15m`, `2h` or a bare number of seconds.
+///
+/// # Errors
+/// A message naming the accepted forms.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration such as 90s, 15m or 2h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "ms" => return Ok(Duration::from_millis(n)),
+        _ => return Err(format!("`{s}` is not a duration such as 90s, 15m or 2h")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// `deploy`: create or update stacks through change sets.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    /// Deploy only this stack (and the stacks it depends on); repeatable. Default: all stacks.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// When to stop and ask before executing: never, broadening (IAM or network access widens), any-change.
+    #[arg(long, value_enum, default_value_t = RequireApproval::Broadening)]
+    pub require_approval: RequireApproval,
+    /// Create and show the change set, but leave it for review instead of executing it.
+    #[arg(long)]
+    pub no_execute: bool,
+    /// Approve without asking (for scripts and CI).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Allow replacing or removing this stateful resource (database, bucket, file system, ...)
+    /// by logical id; repeatable. Its data is lost unless its policies keep it.
+    #[arg(long = "allow-replace", value_name = "LOGICAL_ID")]
+    pub allow_replace: Vec<String>,
+    /// Parameter value, for every stack that declares KEY or only for STACK; repeatable.
+    #[arg(long = "parameter", value_name = "[STACK:]KEY=VALUE")]
+    pub parameters: Vec<ParameterOverride>,
+    /// S3 bucket to upload templates larger than 51,200 bytes to.
+    #[arg(long, value_name = "BUCKET")]
+    pub template_bucket: Option<String>,
+    /// Name of the change set deploy creates (a stale one of that name is replaced).
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_CHANGE_SET_NAME)]
+    pub change_set_name: String,
+    /// Longest wait for one stack operation (e.g. 30m, 2h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60m")]
+    pub timeout: Duration,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `diff`: compare the local templates with the deployed ones.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DiffArgs {
+    /// Diff only this stack; repeatable. Default: all stacks.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when there are differences (for pipelines).
+    #[arg(long)]
+    pub fail: bool,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `destroy`: delete stacks, dependents first.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DestroyArgs {
+    /// Destroy only this stack; repeatable. Default: all stacks. Stacks that depend on it are
+    /// not deleted for you: name them too.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Longest wait for one stack deletion (e.g. 30m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60m")]
+    pub timeout: Duration,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// One client per stack, in the stack's own region when the manifest names one.
+pub fn client_for(config: &SdkConfig, timing: &Timing) -> impl Fn(&StackArtifact) -> Cfn {
+    let config = config.clone();
+    let timing = timing.clone();
+    move |artifact: &StackArtifact| {
+        Cfn::new(
+            &config,
+            artifact.manifest.environment.region.as_deref(),
+            timing.clone(),
+        )
+    }
+}
+
+/// Runs `deploy` for the assembly in `assembly_dir`: prints progress to stderr and each stack's
+/// outcome and outputs to stdout. Ctrl-C stops waiting and says how to resume.
+///
+/// # Errors
+/// [`DeployError`]; its message tells the user what to do.
+pub async fn deploy(
+    assembly_dir: &Path,
+    args: &DeployArgs,
+) -> Result<Vec<StackOutcome>, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, true)?;
+    let timing = Timing {
+        timeout: args.timeout,
+        ..Timing::default()
+    };
+    let config = load_config(&args.aws, &timing).await?;
+    let options = DeployOptions {
+        parameters: args.parameters.clone(),
+        require_approval: args.require_approval,
+        approval: if args.yes {
+            Approval::AssumeYes
+        } else if std::io::stdin().is_terminal() {
+            Approval::Prompt
+        } else {
+            Approval::Unavailable
+        },
+        execute: !args.no_execute,
+        allow_replace: args.allow_replace.clone(),
+        template_bucket: args.template_bucket.clone(),
+        change_set_name: args.change_set_name.clone(),
+    };
+    let cancel = Cancel::on_ctrl_c();
+    let outcomes = deploy_assembly(
+        &client_for(&config, &timing),
+        &stacks,
+        &options,
+        &Console::default(),
+        &cancel,
+    )
+    .await?;
+    print!("{}", render_outcomes(&outcomes));
+    Ok(outcomes)
+}
+
+/// Text for deploy outcomes: one line per stack, then its outputs.
+pub fn render_outcomes(outcomes: &[StackOutcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        let (stack, headline, outputs) = match o {
+            StackOutcome::Deployed {
+                stack,
+                status,
+                outputs,
+            } => (stack, status.clone(), outputs.as_slice()),
+            StackOutcome::NoChanges { stack, outputs } => {
+                (stack, "no changes".to_owned(), outputs.as_slice())
+            }
+            StackOutcome::ChangeSetCreated {
+                stack, change_set, ..
+            } => (
+                stack,
+                format!("change set {change_set} created, not executed"),
+                &[][..],
+            ),
+        };
+        out.push_str(&format!("{stack}: {headline}\n"));
+        for (k, v) in outputs {
+            out.push_str(&format!("  {stack}.{k} = {v}\n"));
+        }
+    }
+    out
+}
+
+/// The result of [`diff`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DiffReport {
+    /// Per stack: name, whether it is deployed, and the diff.
+    pub stacks: Vec<StackDiff>,
+}
+
+/// One stack's diff.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StackDiff {
+    /// Stack name.
+    pub stack: String,
+    /// Whether the stack exists.
+    pub deployed: bool,
+    /// The differences.
+    pub diff: TemplateDiff,
+}
+
+impl DiffReport {
+    /// Whether any stack differs.
+    pub fn has_changes(&self) -> bool {
+        self.stacks.iter().any(|s| s.diff.has_changes())
+    }
+
+    /// `1` when `fail_on_changes` and something differs, else `0`.
+    pub fn exit_code(&self, fail_on_changes: bool) -> i32 {
+        i32::from(fail_on_changes && self.has_changes())
+    }
+
+    /// Text for people.
+    pub fn render(&self) -> String {
+        self.stacks
+            .iter()
+            .map(|s| {
+                let note = if s.deployed {
+                    ""
+                } else {
+                    " (not deployed yet)"
+                };
+                let text = s.diff.render(&s.stack);
+                match text.split_once('\n') {
+                    Some((first, rest)) => format!("{first}{note}\n{rest}"),
+                    None => text,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Diffs each selected stack's local template against the deployed one, with the given
+/// create-only metadata. Prints text or JSON to stdout; the caller exits with
+/// [`DiffReport::exit_code`].
+///
+/// # Errors
+/// [`DeployError`] for unreadable assemblies, configuration and API failures.
+pub async fn diff(
+    assembly_dir: &Path,
+    args: &DiffArgs,
+    create_only: CreateOnlyLookup,
+) -> Result<DiffReport, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, false)?;
+    let timing = Timing::default();
+    let config = load_config(&args.aws, &timing).await?;
+    let report = diff_stacks(&client_for(&config, &timing), &stacks, create_only).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(report)
+}
+
+/// Diffs stacks against what is deployed (no printing).
+///
+/// # Errors
+/// API failures.
+pub async fn diff_stacks(
+    cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
+    stacks: &[&StackArtifact],
+    create_only: CreateOnlyLookup,
+) -> Result<DiffReport, DeployError> {
+    let mut out = Vec::new();
+    for artifact in stacks {
+        let deployed = cfn_for(artifact).get_template(artifact.name()).await?;
+        let deployed = deployed.map(|b| Template::parse(&b).unwrap_or_default());
+        out.push(StackDiff {
+            stack: artifact.name().into(),
+            deployed: deployed.is_some(),
+            diff: diff_templates(deployed.as_ref(), &artifact.template, create_only),
+        });
+    }
+    Ok(DiffReport { stacks: out })
+}
+
+/// Runs `destroy`: asks for confirmation (unless `--yes`), deletes dependents first, waits, and
+/// prints what `DeletionPolicy` kept.
+///
+/// # Errors
+/// [`DeployError`]; declining is [`DeployError::Declined`].
+pub async fn destroy(
+    assembly_dir: &Path,
+    args: &DestroyArgs,
+) -> Result<Vec<DestroyOutcome>, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, false)?;
+    let names: Vec<&str> = stacks.iter().rev().map(|s| s.name()).collect();
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(DeployError::Config(format!(
+                "destroy deletes {} and needs confirmation: re-run with --yes",
+                names.join(", ")
+            )));
+        }
+        if !crate::deploy::ask(&format!(
+            "Delete stacks {} (in that order)? [y/N] ",
+            names.join(", ")
+        ))
+        .await?
+        {
+            return Err(DeployError::Declined {
+                stack: names.join(", "),
+                change_set: "(none)".into(),
+            });
+        }
+    }
+    let timing = Timing {
+        timeout: args.timeout,
+        ..Timing::default()
+    };
+    let config = load_config(&args.aws, &timing).await?;
+    let cancel = Cancel::on_ctrl_c();
+    let outcomes = destroy_assembly(
+        &client_for(&config, &timing),
+        &stacks,
+        &Console::default(),
+        &cancel,
+    )
+    .await?;
+    for o in &outcomes {
+        match o {
+            DestroyOutcome::Deleted { stack, retained } => {
+                println!("{stack}: deleted");
+                for r in retained {
+                    println!(
+                        "  kept by DeletionPolicy {}: {} ({}) {}",
+                        r.policy,
+                        r.logical_id,
+                        r.resource_type,
+                        r.physical_id.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            DestroyOutcome::NotDeployed { stack } => println!("{stack}: not deployed"),
+        }
+    }
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct App {
+        #[command(subcommand)]
+        cmd: Cmd,
+    }
+
+    #[derive(clap::Subcommand)]
+    enum Cmd {
+        Deploy(DeployArgs),
+        Diff(DiffArgs),
+        Destroy(DestroyArgs),
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn args_parse_as_a_subcommand() {
+        let app = App::try_parse_from([
+            "app",
+            "deploy",
+            "--stack",
+            "Net",
+            "--require-approval",
+            "any-change",
+            "--yes",
+            "--allow-replace",
+            "Db",
+            "--parameter",
+            "Net:Cidr=10.0.0.0/16",
+            "--endpoint-url",
+            "http://127.0.0.1:5000",
+            "--timeout",
+            "5m",
+        ])
+        .unwrap();
+        let Cmd::Deploy(a) = app.cmd else {
+            panic!("not deploy")
+        };
+        assert_eq!(a.stacks, ["Net"]);
+        assert_eq!(a.require_approval, RequireApproval::AnyChange);
+        assert!(a.yes && !a.no_execute);
+        assert_eq!(a.parameters[0].key, "Cidr");
+        assert_eq!(a.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(a.timeout, Duration::from_secs(300));
+        assert_eq!(a.change_set_name, DEFAULT_CHANGE_SET_NAME);
+
+        let app = App::try_parse_from(["app", "diff", "--json", "--fail"]).unwrap();
+        assert!(matches!(
+            app.cmd,
+            Cmd::Diff(DiffArgs {
+                json: true,
+                fail: true,
+                ..
+            })
+        ));
+        let app = App::try_parse_from(["app", "destroy", "-y", "--region", "eu-west-1"]).unwrap();
+        let Cmd::Destroy(d) = app.cmd else {
+            panic!("not destroy")
+        };
+        assert!(d.yes);
+        assert_eq!(d.aws.region.as_deref(), Some("eu-west-1"));
+        assert!(App::try_parse_from(["app", "deploy", "--require-approval", "sometimes"]).is_err());
+    }
+
+    #[test]
+    fn outcomes_render_outputs_under_their_stack() {
+        let text = render_outcomes(&[
+            StackOutcome::Deployed {
+                stack: "Net".into(),
+                status: "CREATE_COMPLETE".into(),
+                outputs: vec![("VpcId".into(), "vpc-1".into())],
+            },
+            StackOutcome::NoChanges {
+                stack: "App".into(),
+                outputs: vec![],
+            },
+        ]);
+        assert_eq!(
+            text,
+            "Net: CREATE_COMPLETE\n  Net.VpcId = vpc-1\nApp: no changes\n"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! `destroy`: delete stacks in reverse dependency order, wait, and report what `DeletionPolicy`
+//! keeps behind.
+
+use serde::Serialize;
+
+use crate::assembly::StackArtifact;
+use crate::cancel::Cancel;
+use crate::cfn::Cfn;
+use crate::deploy::delete_and_wait;
+use crate::error::DeployError;
+use crate::planner::is_in_progress;
+use crate::progress::{Notice, Observer};
+use crate::template::Template;
+use crate::wait::stack_settled;
+
+/// A resource the delete leaves behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetainedResource {
+    /// Logical id.
+    pub logical_id: String,
+    /// Type.
+    pub resource_type: String,
+    /// `Retain`, `RetainExceptOnCreate` or `Snapshot` (a final snapshot is kept).
+    pub policy: String,
+    /// Physical id, when the stack reported one.
+    pub physical_id: Option<String>,
+    /// Construct path.
+    pub construct_path: Option<String>,
+}
+
+/// How destroying one stack ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum DestroyOutcome {
+    /// Deleted; these resources (or snapshots) remain.
+    Deleted {
+        /// Stack name.
+        stack: String,
+        /// What remains.
+        retained: Vec<RetainedResource>,
+    },
+    /// There was no such stack.
+    NotDeployed {
+        /// Stack name.
+        stack: String,
+    },
+}
+
+/// Destroys `stacks` (given in dependency order) from the last to the first.
+///
+/// # Errors
+/// The first stack's [`DeployError`]; stacks before it in the reverse order are already gone.
+pub async fn destroy_assembly(
+    cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
+    stacks: &[&StackArtifact],
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<Vec<DestroyOutcome>, DeployError> {
+    let mut out = Vec::new();
+    for artifact in stacks.iter().rev() {
+        out.push(destroy_stack(&cfn_for(artifact), artifact, observer, cancel).await?);
+    }
+    Ok(out)
+}
+
+/// Deletes one stack and waits for it.
+///
+/// # Errors
+/// [`DeployError::TerminationProtected`], [`DeployError::DeleteFailed`] (every failed resource),
+/// time-outs, interruption, API errors.
+pub async fn destroy_stack(
+    cfn: &Cfn,
+    artifact: &StackArtifact,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<DestroyOutcome, DeployError> {
+    let name = artifact.name();
+    let Some(mut state) = cfn.describe_stack(name).await? else {
+        observer.notice(Notice::Info(format!(
+            "{name}: not deployed, nothing to delete"
+        )));
+        return Ok(DestroyOutcome::NotDeployed { stack: name.into() });
+    };
+    if state.termination_protection {
+        return Err(DeployError::TerminationProtected { stack: name.into() });
+    }
+    if is_in_progress(&state.status) {
+        observer.notice(Notice::Waiting {
+            stack: name.into(),
+            status: state.status.clone(),
+        });
+        match stack_settled(
+            cfn,
+            name,
+            "finish its current operation",
+            cancel,
+            observer,
+            None,
+        )
+        .await?
+        {
+            Some(s) => state = s,
+            None => return Ok(DestroyOutcome::NotDeployed { stack: name.into() }),
+        }
+    }
+    let deployed = cfn
+        .get_template(&state.stack_id)
+        .await?
+        .and_then(|b| Template::parse(&b).ok())
+        .unwrap_or_else(|| artifact.template.clone());
+    let resources = cfn.stack_resources(&state.stack_id).await?;
+    let retained: Vec<RetainedResource> = deployed
+        .retained_on_delete()
+        .into_iter()
+        .map(|(logical_id, resource_type, policy)| RetainedResource {
+            physical_id: resources
+                .iter()
+                .find(|r| r.logical_id == logical_id)
+                .and_then(|r| r.physical_id.clone()),
+            construct_path: deployed.construct_path(&logical_id).map(str::to_owned),
+            logical_id,
+            resource_type,
+            policy,
+        })
+        .collect();
+    observer.notice(Notice::Info(format!(
+        "{name}: deleting ({} resources)",
+        resources.len()
+    )));
+    delete_and_wait(cfn, name, &state.stack_id, &deployed, observer, cancel).await?;
+    observer.notice(Notice::Finished {
+        stack: name.into(),
+        status: "DELETE_COMPLETE".into(),
+    });
+    for r in &retained {
+        let what = if r.policy == "Snapshot" {
+            "a final snapshot was kept of"
+        } else {
+            "kept"
+        };
+        observer.notice(Notice::Info(format!(
+            "{name}: {what} {} ({}) {} by DeletionPolicy {}",
+            r.logical_id,
+            r.resource_type,
+            r.physical_id.as_deref().unwrap_or("(no physical id)"),
+            r.policy
+        )));
+    }
+    Ok(DestroyOutcome::Deleted {
+        stack: name.into(),
+        retained,
+    })
+}

@@ -1,0 +1,266 @@
+//! End-to-end against the moto server: create, no-change (both spellings), update, diff and
+//! destroy of a real network stack, checked through the emulator's EC2 API.
+
+mod support;
+
+use deploy::assembly::Assembly;
+use deploy::cancel::Cancel;
+use deploy::cfn::Cfn;
+use deploy::cli::diff_stacks;
+use deploy::deploy::{DeployOptions, StackOutcome, deploy_stack};
+use deploy::destroy::{DestroyOutcome, destroy_stack};
+use deploy::diff::{DiffKind, no_metadata};
+use deploy::error::DeployError;
+use deploy::params::ParameterOverride;
+use deploy::progress::{Notice, Recorder};
+use deploy::retry::Timing;
+use serde_json::{Value, json};
+use support::http::{encode, post_form};
+use support::moto::Moto;
+
+const STACK: &str = "RefArchNetwork";
+
+fn network() -> Value {
+    serde_json::from_str(include_str!("fixtures/network.template.json")).unwrap()
+}
+
+fn parameters() -> Value {
+    json!({"VpcCidr": {"Type": "String", "Default": "10.20.0.0/16", "Description": "VPC CIDR block"}})
+}
+
+/// The fixture plus a third public subnet and a changed VPC tag.
+fn network_v2() -> Value {
+    let mut t = network();
+    let r = t["Resources"].as_object_mut().unwrap();
+    r["Vpc"]["Properties"]["Tags"] = json!([{"Key": "Name", "Value": "refarch-test-v2"}]);
+    r.insert(
+        "PublicSubnetC".into(),
+        json!({
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.20.2.0/24",
+                           "AvailabilityZone": {"Fn::Select": [2, {"Fn::GetAZs": ""}]}},
+            "Metadata": {"construct:path": "RefArchNetwork/Vpc/PublicSubnetC/Subnet"}
+        }),
+    );
+    r.insert("PublicSubnetCRouteTableAssociation".into(), json!({
+        "Type": "AWS::EC2::SubnetRouteTableAssociation",
+        "Properties": {"SubnetId": {"Ref": "PublicSubnetC"}, "RouteTableId": {"Ref": "PublicRouteTable"}},
+        "Metadata": {"construct:path": "RefArchNetwork/Vpc/PublicSubnetC/RouteTableAssociation"}
+    }));
+    t
+}
+
+async fn ec2(moto: &Moto, query: &str) -> String {
+    let (status, body) =
+        post_form(&moto.addr(), "ec2", &format!("Version=2016-11-15&{query}")).await;
+    assert_eq!(status, 200, "EC2 {query}: {body}");
+    body
+}
+
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+fn load(dir: &std::path::Path, template: &Value) -> Assembly {
+    support::write_assembly(dir, STACK, template, parameters());
+    Assembly::load(dir).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_stack_lifecycle_against_moto() {
+    let Some(moto) = Moto::start("lifecycle") else {
+        return;
+    };
+    let timing = Timing::fast();
+    let config = support::local_config(&moto.url(), &timing).await;
+    let cfn = Cfn::new(&config, Some("us-east-1"), timing);
+    let dir = tempfile::tempdir().unwrap();
+    let cancel = Cancel::new();
+    let options = DeployOptions::default();
+
+    // Create.
+    let asm = load(dir.path(), &network());
+    let rec = Recorder::default();
+    let out = deploy_stack(&cfn, &asm.stacks[0], &options, &rec, &cancel)
+        .await
+        .unwrap();
+    let StackOutcome::Deployed {
+        status, outputs, ..
+    } = out
+    else {
+        panic!("not deployed: {out:?}")
+    };
+    assert_eq!(status, "CREATE_COMPLETE");
+    let vpc_id = outputs
+        .iter()
+        .find(|(k, _)| k == "VpcId")
+        .map(|(_, v)| v.clone())
+        .expect("VpcId output");
+    assert!(vpc_id.starts_with("vpc-"), "{vpc_id}");
+    assert!(
+        rec.notices()
+            .iter()
+            .any(|n| matches!(n, Notice::ChangeSet { summary, .. } if summary.changes.len() == 14))
+    );
+    assert!(
+        cfn.list_change_sets(STACK).await.unwrap().is_empty(),
+        "no change set left after create"
+    );
+
+    let filter = format!("Filter.1.Name=vpc-id&Filter.1.Value.1={}", encode(&vpc_id));
+    let vpcs = ec2(
+        &moto,
+        &format!("Action=DescribeVpcs&VpcId.1={}", encode(&vpc_id)),
+    )
+    .await;
+    assert!(vpcs.contains("10.20.0.0/16"), "{vpcs}");
+    let subnets = ec2(&moto, &format!("Action=DescribeSubnets&{filter}")).await;
+    assert_eq!(count(&subnets, "<subnetId>"), 4, "{subnets}");
+    for cidr in [
+        "10.20.0.0/24",
+        "10.20.1.0/24",
+        "10.20.10.0/24",
+        "10.20.11.0/24",
+    ] {
+        assert!(subnets.contains(cidr), "{cidr} missing: {subnets}");
+    }
+    let tables = ec2(&moto, &format!("Action=DescribeRouteTables&{filter}")).await;
+    assert_eq!(
+        count(&tables, "<vpcId>"),
+        3,
+        "main + public + private: {tables}"
+    );
+    assert!(
+        tables.contains("<gatewayId>igw-"),
+        "default route to the IGW: {tables}"
+    );
+
+    // Diff: nothing differs from what was just deployed.
+    let report = diff_stacks(&|_| cfn.clone(), &[&asm.stacks[0]], no_metadata)
+        .await
+        .unwrap();
+    assert!(!report.has_changes(), "{}", report.render());
+
+    // No change, twice: FAILED change set, then moto's "No updates are to be performed" error.
+    let out = deploy_stack(&cfn, &asm.stacks[0], &options, &rec, &cancel)
+        .await
+        .unwrap();
+    assert!(matches!(out, StackOutcome::NoChanges { .. }), "{out:?}");
+    let with_param = DeployOptions {
+        parameters: vec!["VpcCidr=10.20.0.0/16".parse::<ParameterOverride>().unwrap()],
+        ..DeployOptions::default()
+    };
+    let out = deploy_stack(&cfn, &asm.stacks[0], &with_param, &rec, &cancel)
+        .await
+        .unwrap();
+    assert!(matches!(out, StackOutcome::NoChanges { .. }), "{out:?}");
+    assert!(
+        cfn.list_change_sets(STACK).await.unwrap().is_empty(),
+        "empty change sets are deleted"
+    );
+
+    // Update: diff first, then deploy.
+    let asm = load(dir.path(), &network_v2());
+    let report = diff_stacks(&|_| cfn.clone(), &[&asm.stacks[0]], no_metadata)
+        .await
+        .unwrap();
+    let added: Vec<_> = report.stacks[0]
+        .diff
+        .resources
+        .iter()
+        .filter(|r| r.kind == DiffKind::Added)
+        .map(|r| r.logical_id.as_str())
+        .collect();
+    assert_eq!(
+        added,
+        ["PublicSubnetC", "PublicSubnetCRouteTableAssociation"]
+    );
+    assert!(
+        report.stacks[0]
+            .diff
+            .resources
+            .iter()
+            .any(|r| r.logical_id == "Vpc" && r.kind == DiffKind::Modified)
+    );
+    let out = deploy_stack(&cfn, &asm.stacks[0], &options, &rec, &cancel)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&out, StackOutcome::Deployed { status, .. } if status == "UPDATE_COMPLETE"),
+        "{out:?}"
+    );
+    let subnets = ec2(&moto, &format!("Action=DescribeSubnets&{filter}")).await;
+    assert_eq!(count(&subnets, "<subnetId>"), 5, "{subnets}");
+    assert!(subnets.contains("10.20.2.0/24"));
+    assert!(cfn.list_change_sets(STACK).await.unwrap().is_empty());
+
+    // Destroy.
+    let out = destroy_stack(&cfn, &asm.stacks[0], &rec, &cancel)
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, DestroyOutcome::Deleted { ref retained, .. } if retained.is_empty()),
+        "{out:?}"
+    );
+    assert!(cfn.describe_stack(STACK).await.unwrap().is_none());
+    let subnets = ec2(&moto, &format!("Action=DescribeSubnets&{filter}")).await;
+    assert_eq!(count(&subnets, "<subnetId>"), 0, "{subnets}");
+    let out = destroy_stack(&cfn, &asm.stacks[0], &rec, &cancel)
+        .await
+        .unwrap();
+    assert!(matches!(out, DestroyOutcome::NotDeployed { .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_first_create_rolls_back_and_is_recreated_on_moto() {
+    let Some(moto) = Moto::start("rollback") else {
+        return;
+    };
+    let timing = Timing::fast();
+    let config = support::local_config(&moto.url(), &timing).await;
+    let cfn = Cfn::new(&config, Some("us-east-1"), timing);
+    let dir = tempfile::tempdir().unwrap();
+    let cancel = Cancel::new();
+    let rec = Recorder::default();
+
+    // A VPC block EC2 rejects (/8): the create fails and rolls back.
+    let asm = load(dir.path(), &network());
+    let bad = DeployOptions {
+        parameters: vec!["VpcCidr=10.0.0.0/8".parse::<ParameterOverride>().unwrap()],
+        ..DeployOptions::default()
+    };
+    let err = deploy_stack(&cfn, &asm.stacks[0], &bad, &rec, &cancel)
+        .await
+        .unwrap_err();
+    let DeployError::StackFailed { status, reason, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(status, "ROLLBACK_COMPLETE");
+    assert!(
+        reason.as_deref().unwrap_or_default().contains("10.0.0.0/8"),
+        "{err}"
+    );
+
+    // The next deploy deletes the rolled-back stack and creates it again (and says so).
+    let out = deploy_stack(
+        &cfn,
+        &asm.stacks[0],
+        &DeployOptions::default(),
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&out, StackOutcome::Deployed { status, .. } if status == "CREATE_COMPLETE"),
+        "{out:?}"
+    );
+    assert!(
+        rec.notices()
+            .iter()
+            .any(|n| matches!(n, Notice::Recreating { .. }))
+    );
+    destroy_stack(&cfn, &asm.stacks[0], &rec, &cancel)
+        .await
+        .unwrap();
+}

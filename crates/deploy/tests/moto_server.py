@@ -1,0 +1,203 @@
+"""Launch moto 5.2.5's server with the CloudFormation change-set fixes the deploy tests rely on.
+
+Usage (same flags as `moto_server`):  python moto_server.py -H 127.0.0.1 -p 5000
+
+Stock moto 5.2.5 diverges from CloudFormation in ways that matter to a change-set based deployer
+(see shared/reference/emulator.md, section 3). Each fix below is a named function; `check_version`
+refuses to run on another moto version, so a moto upgrade forces a look at whether a fix is still
+needed.
+
+  1. ExecuteChangeSet refreshes the stack's Outputs (stock: a change-set stack has none).
+  2. ExecuteChangeSet refuses a change set that is not executable (stock: runs FAILED ones).
+  3. A failed execution rolls back: ROLLBACK_COMPLETE after a failed create, UPDATE_ROLLBACK_COMPLETE
+     after a failed update, with a StackStatusReason and events (stock: HTTP error, stack stuck).
+  4. A successful execution deletes the stack's change sets, as CloudFormation does.
+  5. Change-set lookups by name are scoped to the StackName (stock: any stack's change set), and a
+     missing one is ChangeSetNotFound (stock: HTTP 500 from an unbound local).
+  6. A CREATE change set for a stack left in REVIEW_IN_PROGRESS reuses that stack (stock: a second
+     stack with the same name).
+  7. Deleting a stack deletes its route tables and internet gateways (stock: both leak, so the VPC
+     "has dependencies" and no network stack can be deleted).
+"""
+
+import sys
+
+import moto
+from moto.cloudformation import models, responses
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
+from moto.core.responses import ActionResult, EmptyResult
+
+EXPECTED_MOTO = "5.2.5"
+
+
+class ChangeSetNotFound(CloudFormationError):
+    code = "ChangeSetNotFound"
+
+
+class InvalidChangeSetStatus(CloudFormationError):
+    code = "InvalidChangeSetStatus"
+
+
+def check_version():
+    if moto.__version__ != EXPECTED_MOTO:
+        sys.exit(
+            f"moto_server.py patches moto {EXPECTED_MOTO}, found {moto.__version__}: "
+            "re-check each fix against the new version, then update EXPECTED_MOTO"
+        )
+
+
+def _matches_stack(change_set, stack_name):
+    return not stack_name or stack_name in (change_set.stack_name, change_set.stack_id)
+
+
+def find_change_set(backend, name, stack_name):
+    if name in backend.change_sets:
+        return backend.change_sets[name]
+    for cs in backend.change_sets.values():
+        if cs.change_set_name == name and _matches_stack(cs, stack_name):
+            return cs
+    return None
+
+
+def fix_scoped_change_set_lookups():
+    def delete_change_set(self):
+        name = self._get_param("ChangeSetName")
+        cs = find_change_set(self.cloudformation_backend, name, self._get_param("StackName"))
+        if cs is None:
+            raise ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
+        del self.cloudformation_backend.change_sets[cs.change_set_id]
+        return EmptyResult()
+
+    def describe_change_set(self):
+        name = self._get_param("ChangeSetName")
+        cs = find_change_set(self.cloudformation_backend, name, self._get_param("StackName"))
+        if cs is None:
+            raise ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
+        return ActionResult(cs)
+
+    def list_change_sets(self):
+        stack_name = self._get_param("StackName")
+        found = [
+            cs
+            for cs in self.cloudformation_backend.change_sets.values()
+            if _matches_stack(cs, stack_name)
+        ]
+        return ActionResult({"Summaries": found})
+
+    responses.CloudFormationResponse.delete_change_set = delete_change_set
+    responses.CloudFormationResponse.describe_change_set = describe_change_set
+    responses.CloudFormationResponse.list_change_sets = list_change_sets
+
+
+def fix_execute_change_set():
+    def execute_change_set(self, change_set_name, stack_name=None):
+        cs = find_change_set(self, change_set_name, stack_name)
+        if cs is None:
+            raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
+        if cs.status != "CREATE_COMPLETE" or cs.execution_status != "AVAILABLE":
+            raise InvalidChangeSetStatus(
+                f"ChangeSet [{cs.change_set_id}] cannot be executed in its current status of [{cs.status}]"
+            )
+        stack = self.stacks[cs.stack_id]
+        kind = cs.change_set_type
+        stack._add_stack_event(f"{kind}_IN_PROGRESS", resource_status_reason="User Initiated")
+        try:
+            cs.apply()
+        except Exception as err:  # noqa: BLE001 - any moto failure is a resource failure
+            reason = getattr(err, "message", None) or str(err) or type(err).__name__
+            roll_back(stack, kind, reason)
+            cs.execution_status = "EXECUTE_FAILED"
+            return
+        stack.template = cs.template
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+        if cs.parameters:
+            stack.parameters = cs.parameters
+        stack._add_stack_event(f"{kind}_COMPLETE")
+        stack.status = f"{kind}_COMPLETE"
+        stack.stack_status_reason = None
+        # CloudFormation deletes every change set of the stack after a successful execution.
+        for cs_id in [i for i, c in self.change_sets.items() if c.stack_id == stack.stack_id]:
+            del self.change_sets[cs_id]
+
+    def roll_back(stack, kind, reason):
+        stack._add_stack_event(f"{kind}_FAILED" if kind == "UPDATE" else "CREATE_FAILED", reason)
+        if kind == "CREATE":
+            stack._add_stack_event("ROLLBACK_IN_PROGRESS", reason)
+            try:
+                stack.resource_map.delete()
+            except Exception as err:  # noqa: BLE001 - best effort, as moto cannot really roll back
+                print(f"moto_server.py: rollback of {stack.name} left resources: {err!r}", file=sys.stderr)
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            stack.status = "ROLLBACK_COMPLETE"
+        else:
+            stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", reason)
+            stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            stack.status = "UPDATE_ROLLBACK_COMPLETE"
+        stack.stack_status_reason = reason
+
+    models.CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def fix_create_over_review_in_progress():
+    original = models.CloudFormationBackend.create_change_set
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, description,
+                          change_set_type, notification_arns=None, tags=None, role_arn=None):
+        reviewed = [
+            s for s in self.stacks.values()
+            if s.name == stack_name and s.status == "REVIEW_IN_PROGRESS"
+        ]
+        if change_set_type == "CREATE" and reviewed:
+            # Treat it as an update of the empty, reviewed stack.
+            cs_id, stack_id = original(self, stack_name, change_set_name, template, parameters,
+                                       description, "UPDATE", notification_arns, tags, role_arn)
+            cs = self.change_sets[cs_id]
+            cs.change_set_type = "CREATE"
+            if cs.status == "FAILED":
+                cs.status, cs.execution_status, cs.status_reason = "CREATE_COMPLETE", "AVAILABLE", None
+            return cs_id, stack_id
+        if change_set_type == "CREATE" and any(
+            s.name == stack_name for s in self.stacks.values()
+        ):
+            raise ValidationError(message=f"Stack [{stack_name}] already exists")
+        return original(self, stack_name, change_set_name, template, parameters, description,
+                        change_set_type, notification_arns, tags, role_arn)
+
+    models.CloudFormationBackend.create_change_set = create_change_set
+
+
+def fix_network_deletes():
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.route_tables import RouteTable
+
+    def delete_route_table(self, account_id, region_name):
+        backend = ec2_backends[account_id][region_name]
+        for association_id in list(self._associations):
+            backend.disassociate_route_table(association_id)
+        backend.delete_route_table(self.id)
+
+    def delete_internet_gateway(self, account_id, region_name):
+        backend = ec2_backends[account_id][region_name]
+        if self.vpc is not None:
+            backend.detach_internet_gateway(self.id, self.vpc.id)
+        backend.delete_internet_gateway(self.id)
+
+    RouteTable.delete = delete_route_table
+    InternetGateway.delete = delete_internet_gateway
+
+
+def main():
+    check_version()
+    fix_network_deletes()
+    fix_scoped_change_set_lookups()
+    fix_execute_change_set()
+    fix_create_over_review_in_progress()
+    from moto.server import main as moto_main
+
+    moto_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
