@@ -560,6 +560,14 @@ impl Stack {
         &self.nodes
     }
 
+    /// Every node with its id, in creation order (the root first).
+    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (NodeId(u32::try_from(i).unwrap_or(u32::MAX)), n))
+    }
+
     /// One node.
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(id.index())

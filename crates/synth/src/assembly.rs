@@ -1,0 +1,183 @@
+//! The cloud assembly: one template per stack plus `manifest.json`, written atomically.
+//!
+//! `manifest.json` lists the stacks in dependency order:
+//! `{"version": 1, "stacks": [{"name", "templateFile", "dependencies", "parameters",
+//! "environment": {"account", "region"}, "tags", "terminationProtection", "resourceCount"}]}`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value as Json, json};
+use thiserror::Error;
+
+use crate::diagnostics::Diagnostic;
+
+/// The version of the manifest format written by [`Assembly::write`].
+pub const MANIFEST_VERSION: u64 = 1;
+
+/// One synthesized stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackArtifact {
+    /// The stack name.
+    pub name: String,
+    /// The rendered template.
+    pub template: Json,
+    /// The template as written to disk (pretty JSON, trailing newline): byte-identical across runs.
+    pub body: String,
+    /// Stacks that must be deployed first.
+    pub dependencies: Vec<String>,
+    /// Pinned account, if any.
+    pub account: Option<String>,
+    /// Pinned region, if any.
+    pub region: Option<String>,
+    /// Stack tags.
+    pub tags: BTreeMap<String, String>,
+    /// Whether termination protection is requested.
+    pub termination_protection: bool,
+}
+
+impl StackArtifact {
+    /// The template's file name inside the assembly directory.
+    pub fn template_file(&self) -> String {
+        format!("{}.template.json", self.name)
+    }
+
+    /// The number of resources in the template.
+    pub fn resource_count(&self) -> usize {
+        self.template
+            .get("Resources")
+            .and_then(Json::as_object)
+            .map_or(0, serde_json::Map::len)
+    }
+
+    /// The construct path recorded in a resource's metadata.
+    pub fn construct_path(&self, logical_id: &str) -> Option<&str> {
+        self.template
+            .get("Resources")?
+            .get(logical_id)?
+            .get("Metadata")?
+            .get(crate::PATH_METADATA_KEY)?
+            .as_str()
+    }
+}
+
+/// The result of a successful synth: stacks in dependency order, plus warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assembly {
+    /// The stacks; every stack comes after the stacks it depends on.
+    pub stacks: Vec<StackArtifact>,
+    /// Problems that did not stop synth.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why writing an assembly failed. Nothing half-written is left behind.
+#[derive(Debug, Error)]
+pub enum WriteError {
+    /// The directory or a file in it could not be written.
+    #[error("cannot write the cloud assembly to {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl Assembly {
+    /// A stack by name.
+    pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
+        self.stacks.iter().find(|s| s.name == name)
+    }
+
+    /// The manifest describing the assembly.
+    pub fn manifest(&self) -> Json {
+        let stacks: Vec<Json> = self
+            .stacks
+            .iter()
+            .map(|s| {
+                let parameters = s
+                    .template
+                    .get("Parameters")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                json!({
+                    "name": s.name,
+                    "templateFile": s.template_file(),
+                    "dependencies": s.dependencies,
+                    "parameters": parameters,
+                    "environment": { "account": s.account, "region": s.region },
+                    "tags": s.tags,
+                    "terminationProtection": s.termination_protection,
+                    "resourceCount": s.resource_count(),
+                })
+            })
+            .collect();
+        json!({ "version": MANIFEST_VERSION, "stacks": stacks })
+    }
+
+    /// Writes every template and `manifest.json` into `dir` (created if needed).
+    ///
+    /// Files are first written under temporary names and renamed into place only once all of
+    /// them are complete, so a failure never leaves a partial file. Templates of earlier runs
+    /// that are no longer part of the assembly are removed.
+    ///
+    /// # Errors
+    /// [`WriteError::Io`] naming the path that could not be written.
+    pub fn write(&self, dir: &Path) -> Result<(), WriteError> {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let mut files: Vec<(PathBuf, String)> = self
+            .stacks
+            .iter()
+            .map(|s| (dir.join(s.template_file()), s.body.clone()))
+            .collect();
+        let mut manifest =
+            serde_json::to_string_pretty(&self.manifest()).unwrap_or_else(|_| "{}".into());
+        manifest.push('\n');
+        files.push((dir.join("manifest.json"), manifest));
+
+        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let result = (|| {
+            for (path, body) in &files {
+                let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+                staged.push((tmp.clone(), path.clone()));
+                let mut f = fs::File::create(&tmp).map_err(io_err(&tmp))?;
+                f.write_all(body.as_bytes()).map_err(io_err(&tmp))?;
+                f.sync_all().map_err(io_err(&tmp))?;
+            }
+            for (tmp, path) in &staged {
+                fs::rename(tmp, path).map_err(io_err(path))?;
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            for (tmp, _) in &staged {
+                let _ = fs::remove_file(tmp);
+            }
+            return result;
+        }
+        let keep: Vec<String> = self
+            .stacks
+            .iter()
+            .map(StackArtifact::template_file)
+            .collect();
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".template.json") && !keep.contains(&name) {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(())
+    }
+}
