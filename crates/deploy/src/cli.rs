@@ -307,7 +307,7 @@ pub async fn diff_stacks(
 /// prints what `DeletionPolicy` kept.
 ///
 /// # Errors
-/// [`DeployError`]; declining is [`DeployError::Declined`].
+/// [`DeployError`]; declining is [`DeployError::NotConfirmed`].
 pub async fn destroy(
     assembly_dir: &Path,
     args: &DestroyArgs,
@@ -316,11 +316,9 @@ pub async fn destroy(
     let stacks = assembly.select(&args.stacks, false)?;
     let names: Vec<&str> = stacks.iter().rev().map(|s| s.name()).collect();
     if !args.yes {
+        let action = format!("deleting stacks {}", names.join(", "));
         if !std::io::stdin().is_terminal() {
-            return Err(DeployError::Config(format!(
-                "destroy deletes {} and needs confirmation: re-run with --yes",
-                names.join(", ")
-            )));
+            return Err(DeployError::ConfirmationRequired { action });
         }
         if !crate::deploy::ask(&format!(
             "Delete stacks {} (in that order)? [y/N] ",
@@ -328,10 +326,7 @@ pub async fn destroy(
         ))
         .await?
         {
-            return Err(DeployError::Declined {
-                stack: names.join(", "),
-                change_set: "(none)".into(),
-            });
+            return Err(DeployError::NotConfirmed { action });
         }
     }
     let timing = Timing {
@@ -461,5 +456,35 @@ mod tests {
             text,
             "Net: CREATE_COMPLETE\n  Net.VpcId = vpc-1\nApp: no changes\n"
         );
+    }
+
+    #[test]
+    fn diff_exit_code_is_one_only_when_asked_and_something_differs() {
+        let changed = Template::parse(r#"{"Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#).unwrap();
+        let report = DiffReport {
+            stacks: vec![StackDiff {
+                stack: "App".into(),
+                deployed: false,
+                diff: diff_templates(None, &changed, crate::diff::no_metadata),
+            }],
+        };
+        assert!(report.has_changes());
+        assert_eq!(report.exit_code(true), 1);
+        assert_eq!(report.exit_code(false), 0);
+        assert!(
+            report
+                .render()
+                .starts_with("Stack App (not deployed yet)\n"),
+            "{}",
+            report.render()
+        );
+        let same = DiffReport {
+            stacks: vec![StackDiff {
+                stack: "App".into(),
+                deployed: true,
+                diff: diff_templates(Some(&changed), &changed, crate::diff::no_metadata),
+            }],
+        };
+        assert_eq!(same.exit_code(true), 0);
     }
 }

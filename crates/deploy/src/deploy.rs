@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::access::access_widening;
-use crate::assembly::{Assembly, StackArtifact};
+use crate::assembly::StackArtifact;
 use crate::cancel::Cancel;
 use crate::cfn::{Cfn, ChangeSetRequest, Created, MAX_INLINE_TEMPLATE_BYTES, TemplateSource};
 use crate::changes::{ChangeSummary, RequireApproval};
@@ -114,20 +114,15 @@ pub async fn deploy_assembly(
     }
     let mut out = Vec::new();
     for artifact in stacks {
+        if cancel.is_cancelled() {
+            let rest: Vec<&str> = stacks[out.len()..].iter().map(|s| s.name()).collect();
+            return Err(DeployError::Stopped {
+                what: format!("deploying {}", rest.join(", ")),
+            });
+        }
         out.push(deploy_stack(&cfn_for(artifact), artifact, options, observer, cancel).await?);
     }
     Ok(out)
-}
-
-/// Convenience: loads nothing, selects `names` (with dependencies) from `assembly`.
-///
-/// # Errors
-/// Unknown stack names.
-pub fn select<'a>(
-    assembly: &'a Assembly,
-    names: &[String],
-) -> Result<Vec<&'a StackArtifact>, DeployError> {
-    Ok(assembly.select(names, true)?)
 }
 
 /// Deploys one stack through a change set, from whatever state it is in.
@@ -326,7 +321,13 @@ pub async fn deploy_stack(
         }
     }
 
-    // 6. Execute and follow.
+    // 6. Execute and follow (unless Ctrl-C came in the meantime).
+    if cancel.is_cancelled() {
+        cfn.delete_change_set(name, &cs_id).await?;
+        return Err(DeployError::Stopped {
+            what: format!("executing change set {cs_name} on stack {name} (it was deleted)"),
+        });
+    }
     let since = info.created_ms.unwrap_or(0);
     let mut watcher = EventWatcher::new(name, since);
     if info.created_ms.is_none() {

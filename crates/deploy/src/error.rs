@@ -179,6 +179,14 @@ pub enum DeployError {
         /// What keeps running on the service side.
         still_running: String,
     },
+    /// The user pressed Ctrl-C between steps, before anything more was started.
+    #[error(
+        "stopped by Ctrl-C before {what}; nothing more was started. Run the same command again to continue"
+    )]
+    Stopped {
+        /// What did not start, e.g. "executing change set refarch-deploy on stack App".
+        what: String,
+    },
     /// Parameter values are missing or name unknown parameters.
     #[error("stack {stack}: {problem}")]
     Parameters {
@@ -282,6 +290,18 @@ pub enum DeployError {
     TerminationProtected {
         /// Stack name.
         stack: String,
+    },
+    /// A destructive command needs confirmation and there is no terminal to ask on.
+    #[error("{action} needs confirmation, but there is no terminal to ask on: re-run with --yes")]
+    ConfirmationRequired {
+        /// What needs confirming, e.g. "deleting stacks App, Net".
+        action: String,
+    },
+    /// The user did not confirm a destructive command.
+    #[error("{action}: not confirmed, nothing was changed")]
+    NotConfirmed {
+        /// What was not confirmed.
+        action: String,
     },
     /// Reading the user's answer failed.
     #[error("cannot read the answer from the terminal: {0}")]

@@ -202,7 +202,7 @@ impl Observer for Console {
             }
             Notice::Event { stack, event } => {
                 if is_resource_done(&event) {
-                    live.done = (live.done + 1).min(live.total.max(live.done + 1));
+                    live.done += 1;
                     live.current.retain(|c| c != &event.logical_id);
                 } else if event.status.ends_with("_IN_PROGRESS")
                     && event.resource_type != "AWS::CloudFormation::Stack"

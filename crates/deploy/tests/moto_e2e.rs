@@ -15,7 +15,7 @@ use deploy::params::ParameterOverride;
 use deploy::progress::{Notice, Recorder};
 use deploy::retry::Timing;
 use serde_json::{Value, json};
-use support::http::{encode, post_form};
+use support::http::{encode, post_form, request};
 use support::moto::Moto;
 
 const STACK: &str = "RefArchNetwork";
@@ -259,6 +259,63 @@ async fn failed_first_create_rolls_back_and_is_recreated_on_moto() {
         rec.notices()
             .iter()
             .any(|n| matches!(n, Notice::Recreating { .. }))
+    );
+    destroy_stack(&cfn, &asm.stacks[0], &rec, &cancel)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_over_the_inline_limit_goes_through_the_named_bucket() {
+    let Some(moto) = Moto::start("large") else {
+        return;
+    };
+    let timing = Timing::fast();
+    let config = support::local_config(&moto.url(), &timing).await;
+    let cfn = Cfn::new(&config, Some("us-east-1"), timing);
+    let dir = tempfile::tempdir().unwrap();
+    let cancel = Cancel::new();
+    let rec = Recorder::default();
+    let (status, body) = request(&moto.addr(), "PUT", "/refarch-templates", "s3", "").await;
+    assert_eq!(status, 200, "create bucket: {body}");
+
+    let mut big = network();
+    big["Metadata"] = json!({"Padding": "x".repeat(60_000)});
+    let asm = load(dir.path(), &big);
+    assert!(asm.stacks[0].template_body.len() > 51_200);
+    let err = deploy_stack(
+        &cfn,
+        &asm.stacks[0],
+        &DeployOptions::default(),
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, DeployError::TemplateTooLarge { .. }), "{err}");
+
+    let options = DeployOptions {
+        template_bucket: Some("refarch-templates".into()),
+        ..DeployOptions::default()
+    };
+    let out = deploy_stack(&cfn, &asm.stacks[0], &options, &rec, &cancel)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&out, StackOutcome::Deployed { status, .. } if status == "CREATE_COMPLETE"),
+        "{out:?}"
+    );
+    let (_, listing) = request(
+        &moto.addr(),
+        "GET",
+        "/refarch-templates?list-type=2",
+        "s3",
+        "",
+    )
+    .await;
+    assert!(
+        listing.contains("cfn-templates/RefArchNetwork/"),
+        "{listing}"
     );
     destroy_stack(&cfn, &asm.stacks[0], &rec, &cancel)
         .await

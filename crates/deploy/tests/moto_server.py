@@ -18,6 +18,8 @@ needed.
      stack with the same name).
   7. Deleting a stack deletes its route tables and internet gateways (stock: both leak, so the VPC
      "has dependencies" and no network stack can be deleted).
+  8. A TemplateURL that points path-style at the emulator itself (http://127.0.0.1:PORT/bucket/key)
+     is read from the emulator's S3 (stock: only "localhost" URLs are read path-style).
 """
 
 import sys
@@ -188,9 +190,26 @@ def fix_network_deletes():
     InternetGateway.delete = delete_internet_gateway
 
 
+def fix_path_style_template_urls():
+    from urllib.parse import urlparse
+
+    from moto.cloudformation import utils
+
+    original = utils.get_stack_from_s3_url
+
+    def get_stack_from_s3_url(template_url, account_id, partition):
+        host = urlparse(template_url).hostname or ""
+        if host.replace(".", "").isdigit():
+            template_url = template_url.replace(host, "localhost", 1)
+        return original(template_url, account_id, partition)
+
+    responses.get_stack_from_s3_url = get_stack_from_s3_url
+
+
 def main():
     check_version()
     fix_network_deletes()
+    fix_path_style_template_urls()
     fix_scoped_change_set_lookups()
     fix_execute_change_set()
     fix_create_over_review_in_progress()

@@ -150,12 +150,23 @@ pub fn encode(s: &str) -> String {
         .collect()
 }
 
-/// One POST with a form body; returns (status, body). Sends a fake SigV4 header naming
-/// `service`, which is how moto routes requests on a bare IP endpoint.
+/// One POST with a form body; returns (status, body).
 pub async fn post_form(addr: &str, service: &str, body: &str) -> (u16, String) {
+    request(addr, "POST", "/", service, body).await
+}
+
+/// One request; returns (status, body). Sends a fake SigV4 header naming `service`, which is
+/// how moto routes requests on a bare IP endpoint (it does not check signatures).
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    service: &str,
+    body: &str,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
          Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
          X-Amz-Date: 20240101T000000Z\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()

@@ -2,9 +2,11 @@
 //! launcher, and helpers to build assemblies and SDK configurations.
 #![allow(dead_code)]
 
+pub mod env;
 pub mod http;
 pub mod moto;
 pub mod scripted;
+pub mod scripted_api;
 
 use std::path::Path;
 
