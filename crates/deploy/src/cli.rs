@@ -23,7 +23,7 @@ use crate::destroy::{DestroyOutcome, destroy_assembly};
 use crate::diff::{CreateOnlyLookup, TemplateDiff, diff_templates};
 use crate::error::DeployError;
 use crate::params::ParameterOverride;
-use crate::progress::Console;
+use crate::progress::{Console, Observer};
 use crate::retry::Timing;
 use crate::template::Template;
 
@@ -131,6 +131,28 @@ pub fn client_for(config: &SdkConfig, timing: &Timing) -> impl Fn(&StackArtifact
     }
 }
 
+impl DeployArgs {
+    /// The engine options these arguments ask for. `interactive`: whether a person can be asked
+    /// (approval is then prompted for instead of failing).
+    pub fn options(&self, interactive: bool) -> DeployOptions {
+        DeployOptions {
+            parameters: self.parameters.clone(),
+            require_approval: self.require_approval,
+            approval: if self.yes {
+                Approval::AssumeYes
+            } else if interactive {
+                Approval::Prompt
+            } else {
+                Approval::Unavailable
+            },
+            execute: !self.no_execute,
+            allow_replace: self.allow_replace.clone(),
+            template_bucket: self.template_bucket.clone(),
+            change_set_name: self.change_set_name.clone(),
+        }
+    }
+}
+
 /// Runs `deploy` for the assembly in `assembly_dir`: prints progress to stderr and each stack's
 /// outcome and outputs to stdout. Ctrl-C stops waiting and says how to resume.
 ///
@@ -140,39 +162,50 @@ pub async fn deploy(
     assembly_dir: &Path,
     args: &DeployArgs,
 ) -> Result<Vec<StackOutcome>, DeployError> {
-    let assembly = Assembly::load(assembly_dir)?;
-    let stacks = assembly.select(&args.stacks, true)?;
     let timing = Timing {
         timeout: args.timeout,
         ..Timing::default()
     };
     let config = load_config(&args.aws, &timing).await?;
-    let options = DeployOptions {
-        parameters: args.parameters.clone(),
-        require_approval: args.require_approval,
-        approval: if args.yes {
-            Approval::AssumeYes
-        } else if std::io::stdin().is_terminal() {
-            Approval::Prompt
-        } else {
-            Approval::Unavailable
-        },
-        execute: !args.no_execute,
-        allow_replace: args.allow_replace.clone(),
-        template_bucket: args.template_bucket.clone(),
-        change_set_name: args.change_set_name.clone(),
-    };
     let cancel = Cancel::on_ctrl_c();
-    let outcomes = deploy_assembly(
-        &client_for(&config, &timing),
-        &stacks,
-        &options,
+    let outcomes = deploy_with(
+        assembly_dir,
+        args,
+        &config,
+        &timing,
         &Console::default(),
         &cancel,
     )
     .await?;
     print!("{}", render_outcomes(&outcomes));
     Ok(outcomes)
+}
+
+/// [`deploy`] with the configuration, timing, display and cancellation supplied by the caller,
+/// and nothing printed to stdout (for embedding and tests). `args.aws` and `args.timeout` are
+/// not read; the configuration and `timing` stand for them.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn deploy_with(
+    assembly_dir: &Path,
+    args: &DeployArgs,
+    config: &SdkConfig,
+    timing: &Timing,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<Vec<StackOutcome>, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, true)?;
+    let options = args.options(std::io::stdin().is_terminal());
+    deploy_assembly(
+        &client_for(config, timing),
+        &stacks,
+        &options,
+        observer,
+        cancel,
+    )
+    .await
 }
 
 /// Text for deploy outcomes: one line per stack, then its outputs.
@@ -335,9 +368,11 @@ pub async fn destroy(
     };
     let config = load_config(&args.aws, &timing).await?;
     let cancel = Cancel::on_ctrl_c();
-    let outcomes = destroy_assembly(
-        &client_for(&config, &timing),
-        &stacks,
+    let outcomes = destroy_with(
+        assembly_dir,
+        args,
+        &config,
+        &timing,
         &Console::default(),
         &cancel,
     )
@@ -360,6 +395,24 @@ pub async fn destroy(
         }
     }
     Ok(outcomes)
+}
+
+/// [`destroy`] without the confirmation and printing, with configuration, timing, display and
+/// cancellation supplied by the caller.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn destroy_with(
+    assembly_dir: &Path,
+    args: &DestroyArgs,
+    config: &SdkConfig,
+    timing: &Timing,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<Vec<DestroyOutcome>, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, false)?;
+    destroy_assembly(&client_for(config, timing), &stacks, observer, cancel).await
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 
 mod support;
 
+use clap::Parser;
 use deploy::assembly::Assembly;
 use deploy::cancel::Cancel;
 use deploy::cfn::Cfn;
-use deploy::cli::diff_stacks;
+use deploy::cli::{DeployArgs, deploy_with, diff_stacks};
 use deploy::deploy::{DeployOptions, StackOutcome, deploy_stack};
 use deploy::destroy::{DestroyOutcome, destroy_stack};
 use deploy::diff::{DiffKind, no_metadata};
@@ -19,6 +20,12 @@ use support::http::{encode, post_form, request};
 use support::moto::Moto;
 
 const STACK: &str = "RefArchNetwork";
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: DeployArgs,
+}
 
 fn network() -> Value {
     serde_json::from_str(include_str!("fixtures/network.template.json")).unwrap()
@@ -73,17 +80,22 @@ async fn network_stack_lifecycle_against_moto() {
     };
     let timing = Timing::fast();
     let config = support::local_config(&moto.url(), &timing).await;
-    let cfn = Cfn::new(&config, Some("us-east-1"), timing);
+    let cfn = Cfn::new(&config, Some("us-east-1"), timing.clone());
     let dir = tempfile::tempdir().unwrap();
     let cancel = Cancel::new();
     let options = DeployOptions::default();
 
-    // Create.
+    // Create, through the CLI entry point the binary uses.
     let asm = load(dir.path(), &network());
     let rec = Recorder::default();
-    let out = deploy_stack(&cfn, &asm.stacks[0], &options, &rec, &cancel)
+    let args = Cli::try_parse_from(["deploy", "--stack", STACK, "--yes"])
+        .unwrap()
+        .args;
+    let mut outs = deploy_with(dir.path(), &args, &config, &timing, &rec, &cancel)
         .await
         .unwrap();
+    assert_eq!(outs.len(), 1);
+    let out = outs.remove(0);
     let StackOutcome::Deployed {
         status, outputs, ..
     } = out

@@ -310,3 +310,75 @@ async fn ctrl_c_stops_waiting_says_what_runs_and_the_next_deploy_resumes() {
     assert_eq!(env.status().as_deref(), Some("UPDATE_COMPLETE"));
     env.assert_no_change_sets();
 }
+
+#[tokio::test]
+async fn stacks_deploy_in_dependency_order_and_are_destroyed_in_reverse() {
+    use deploy::cli::{DestroyArgs, deploy_with, destroy_with};
+
+    let server = support::scripted::Scripted::start(World::default()).await;
+    let timing = deploy::retry::Timing::fast();
+    let config = support::local_config(&server.url(), &timing).await;
+    let dir = tempfile::tempdir().unwrap();
+    let body = support::env::template().to_string();
+    std::fs::write(dir.path().join("Net.template.json"), &body).unwrap();
+    std::fs::write(dir.path().join("App.template.json"), &body).unwrap();
+    std::fs::write(
+        dir.path().join("manifest.json"),
+        r#"{"version": 1, "stacks": [
+            {"name": "Net", "templateFile": "Net.template.json"},
+            {"name": "App", "templateFile": "App.template.json", "dependencies": ["Net"]}]}"#,
+    )
+    .unwrap();
+    let rec = deploy::progress::Recorder::default();
+    let cancel = Cancel::new();
+
+    // Selecting App brings in Net, which goes first.
+    let args = deploy::cli::DeployArgs {
+        stacks: vec!["App".into()],
+        require_approval: deploy::changes::RequireApproval::Never,
+        no_execute: false,
+        yes: false,
+        allow_replace: vec![],
+        parameters: vec![],
+        template_bucket: None,
+        change_set_name: "refarch-deploy".into(),
+        timeout: Duration::from_secs(5),
+        aws: deploy::aws::AwsArgs::default(),
+    };
+    let outs = deploy_with(dir.path(), &args, &config, &timing, &rec, &cancel)
+        .await
+        .unwrap();
+    let names: Vec<_> = outs
+        .iter()
+        .map(|o| match o {
+            StackOutcome::Deployed { stack, .. } => stack.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["Net", "App"]);
+
+    let args = DestroyArgs {
+        stacks: vec![],
+        yes: true,
+        timeout: Duration::from_secs(5),
+        aws: Default::default(),
+    };
+    destroy_with(dir.path(), &args, &config, &timing, &rec, &cancel)
+        .await
+        .unwrap();
+    let w = server.world();
+    let deleted_at = |name: &str| {
+        let s = w.stacks.iter().find(|s| s.name == name).unwrap();
+        assert_eq!(s.status, "DELETE_COMPLETE");
+        s.events
+            .iter()
+            .find(|(_, _, e)| e.status == "DELETE_IN_PROGRESS")
+            .map(|(t, _, _)| *t)
+            .unwrap()
+    };
+    assert!(
+        deleted_at("App") < deleted_at("Net"),
+        "App is deleted before the stack it depends on"
+    );
+    assert!(w.change_sets.is_empty());
+}
