@@ -24,7 +24,9 @@ impl Moto {
                     "MOTO_PYTHON is not set: the emulator tests need the python of a venv with \
                      moto[server]==5.2.5 (scripts/test.sh sets it up)"
                 );
-                eprintln!(
+                // Straight to the stderr handle: the test harness would swallow `eprintln!`.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "\n!!!!! SKIPPING {test}: MOTO_PYTHON is not set (point it at a venv python \
                      with moto[server]==5.2.5 to run the emulator tests) !!!!!\n"
                 );
@@ -87,5 +89,9 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Keep the server log only when the test failed.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
