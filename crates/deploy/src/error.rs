@@ -97,6 +97,23 @@ impl fmt::Display for ResourceFailure {
     }
 }
 
+/// What to do after an operation ended in `status`.
+fn next_step(stack: &str, status: &str) -> String {
+    match crate::planner::plan(Some(&crate::planner::StackState {
+        name: stack.to_owned(),
+        status: status.to_owned(),
+        ..Default::default()
+    })) {
+        crate::planner::Plan::DeleteAndRecreate { .. } => {
+            "Fix the cause and deploy again: the next deploy deletes the empty stack and creates it \
+             afresh"
+                .to_owned()
+        }
+        crate::planner::Plan::Blocked { advice, .. } => format!("To recover: {advice}"),
+        _ => "The stack is back to its previous state; fix the cause and deploy again".to_owned(),
+    }
+}
+
 fn list<T: fmt::Display>(items: &[T]) -> String {
     items.iter().map(|i| format!("\n  - {i}")).collect()
 }
@@ -242,9 +259,9 @@ pub enum DeployError {
     },
     /// The stack operation ended in failure.
     #[error(
-        "stack {stack} failed: {status}{}{}\nFix the cause and deploy again; the stack is usable \
-         for the next deploy", reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
-        if failures.is_empty() { String::new() } else { format!("\nFailed resources:{}", list(failures)) }
+        "stack {stack} failed: {status}{}{}\n{}", reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+        if failures.is_empty() { String::new() } else { format!("\nFailed resources:{}", list(failures)) },
+        next_step(stack, status)
     )]
     StackFailed {
         /// Stack name.
@@ -342,6 +359,10 @@ mod tests {
         );
         assert!(text.contains("[construct Net/Vpc/A/Subnet]"), "{text}");
         assert!(text.contains("CREATE_FAILED B"), "{text}");
+        assert!(
+            text.contains("the next deploy deletes the empty stack"),
+            "{text}"
+        );
     }
 
     #[test]
