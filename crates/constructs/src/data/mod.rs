@@ -1,0 +1,65 @@
+//! Data: Aurora Serverless v2, application secrets and parameters, app settings profiles.
+//!
+//! - [`AuroraServerless`]: the database, in isolated subnets behind its own security tier;
+//! - [`AppSecrets`] and [`ParameterPath`]: generated secrets and the `/<app>/<env>` namespace;
+//! - [`AppSettings`]: the settings contract rendered as the cloud profile (parameters, secrets,
+//!   IAM statements, env file, CodeBuild variables) and the local profile (a dotenv file).
+//!
+//! ```
+//! use constructs::data::{AppSettingsProps, ParameterPath, Setting};
+//!
+//! let props = AppSettingsProps {
+//!     path: ParameterPath::new("dashboard", "dev"),
+//!     settings: vec![
+//!         Setting::literal("DEBUG", "Debug pages", "false"),
+//!         Setting::generated("DJANGO_SECRET", "Django SECRET_KEY"),
+//!     ],
+//!     ..AppSettingsProps::default()
+//! };
+//! let dotenv = props.local_dotenv();
+//! assert!(dotenv.contains("DJANGO_SETTINGS_PROFILE=local"));
+//! assert!(dotenv.contains("DJANGO_SECRET=insecure-local-dev-"));
+//! ```
+
+mod aurora;
+mod secrets;
+mod settings;
+
+pub use aurora::{
+    AuroraServerless, AuroraServerlessProps, Capacity, DEFAULT_MYSQL_VERSION,
+    DEFAULT_POSTGRES_VERSION, Engine, SecretRef,
+};
+pub use secrets::{
+    AppSecrets, AppSecretsProps, GeneratedSecret, ParameterPath, secret_read_statements,
+};
+pub use settings::{
+    AppSettings, AppSettingsProps, LocalDatabase, Setting, SettingSource, database_settings,
+};
+
+/// Resource `Metadata` suppressing linter findings, each with its reason, in the format
+/// `scripts/lint-templates.sh` documents: `checkov` ids and `cfn-lint` rule ids.
+pub(crate) fn suppressions(
+    checkov: &[(&str, &str)],
+    cfn_lint: &[(&str, &str)],
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut out = std::collections::BTreeMap::new();
+    if !checkov.is_empty() {
+        let skip: Vec<serde_json::Value> = checkov
+            .iter()
+            .map(|(id, why)| serde_json::json!({"id": id, "comment": why}))
+            .collect();
+        out.insert("checkov".to_owned(), serde_json::json!({ "skip": skip }));
+    }
+    if !cfn_lint.is_empty() {
+        let ids: Vec<&str> = cfn_lint.iter().map(|(id, _)| *id).collect();
+        let reasons: serde_json::Map<String, serde_json::Value> = cfn_lint
+            .iter()
+            .map(|(id, why)| ((*id).to_owned(), serde_json::Value::from(*why)))
+            .collect();
+        out.insert(
+            "cfn-lint".to_owned(),
+            serde_json::json!({"config": {"ignore_checks": ids, "ignore_reasons": reasons}}),
+        );
+    }
+    out
+}
