@@ -27,6 +27,7 @@
 pub mod error;
 pub mod fns;
 pub mod resource;
+pub mod resources;
 pub mod tree;
 pub mod value;
 
