@@ -1,0 +1,186 @@
+//! `LogBucket`: an S3 bucket that AWS services deliver logs to.
+
+use std::collections::BTreeMap;
+
+use crate::encryption::retain;
+use crate::error::ConstructError;
+use crate::fns;
+use crate::iam::{PolicyDocument, Principal, Statement};
+use crate::resources::s3::{self, bucket};
+use crate::tree::{Handle, Scope};
+use crate::value::Value;
+
+/// Options of [`LogBucket`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogBucketProps {
+    /// Days after which log objects expire (current and noncurrent versions).
+    pub expiration_days: u32,
+}
+
+impl Default for LogBucketProps {
+    fn default() -> Self {
+        LogBucketProps {
+            expiration_days: 365,
+        }
+    }
+}
+
+/// A versioned bucket for service-delivered logs: SSE-S3 encryption (AES256, the only server
+/// side encryption ALB access logs support), public access blocked, bucket-owner-enforced
+/// ownership, TLS-only bucket policy, lifecycle expiry, and `DeletionPolicy: Retain`.
+///
+/// Delivery grants are added with [`LogBucket::allow_delivery`]; all statements end up in one
+/// `AWS::S3::BucketPolicy` at `<id>/Policy`.
+#[derive(Debug, Clone)]
+pub struct LogBucket {
+    bucket: Handle<s3::Bucket>,
+    policy: Handle<s3::BucketPolicy>,
+    statements: Vec<Statement>,
+}
+
+/// Why checkov's access-logging check does not apply to a log bucket.
+const NO_ACCESS_LOGS_REASON: &str = "This bucket receives service logs; logging its own access would need another log bucket (and so on).";
+
+impl LogBucket {
+    /// Creates the bucket at `scope/id/Bucket` and its policy at `scope/id/Policy`.
+    ///
+    /// # Errors
+    /// [`ConstructError::InvalidConfig`] naming `expiration_days` if it is 0;
+    /// [`ConstructError`] if `id` is taken in `scope`.
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: &LogBucketProps,
+    ) -> Result<Self, ConstructError> {
+        let mut s = scope.child(id)?;
+        if props.expiration_days == 0 {
+            return Err(s.config_error("expiration_days", "must be at least 1 day"));
+        }
+        let days = i64::from(props.expiration_days);
+        let mut options = retain();
+        options.metadata = skip_metadata(&[("CKV_AWS_18", NO_ACCESS_LOGS_REASON)]);
+        let bucket = s.resource_with(
+            "Bucket",
+            s3::Bucket {
+                bucket_encryption: Some(
+                    bucket::BucketEncryption::new(vec![bucket::ServerSideEncryptionRule {
+                        server_side_encryption_by_default: Some(
+                            bucket::ServerSideEncryptionByDefault::new("AES256").into(),
+                        ),
+                        ..bucket::ServerSideEncryptionRule::new()
+                    }])
+                    .into(),
+                ),
+                public_access_block_configuration: Some(
+                    bucket::PublicAccessBlockConfiguration {
+                        block_public_acls: Some(true.into()),
+                        block_public_policy: Some(true.into()),
+                        ignore_public_acls: Some(true.into()),
+                        restrict_public_buckets: Some(true.into()),
+                    }
+                    .into(),
+                ),
+                ownership_controls: Some(
+                    bucket::OwnershipControls::new(vec![bucket::OwnershipControlsRule {
+                        object_ownership: Some("BucketOwnerEnforced".into()),
+                    }])
+                    .into(),
+                ),
+                versioning_configuration: Some(
+                    bucket::VersioningConfiguration::new("Enabled").into(),
+                ),
+                lifecycle_configuration: Some(
+                    bucket::LifecycleConfiguration::new(vec![bucket::RuleProperty {
+                        id: Some("expire-logs".into()),
+                        expiration_in_days: Some(days.into()),
+                        noncurrent_version_expiration: Some(
+                            bucket::NoncurrentVersionExpiration::new(days).into(),
+                        ),
+                        abort_incomplete_multipart_upload: Some(
+                            bucket::AbortIncompleteMultipartUpload::new(7).into(),
+                        ),
+                        ..bucket::RuleProperty::new("Enabled")
+                    }])
+                    .into(),
+                ),
+                ..s3::Bucket::new()
+            },
+            options,
+        )?;
+        let statements = vec![
+            Statement::deny(["s3:*"], [bucket.attr_arn(), objects(&bucket, "*")])
+                .sid("DenyInsecureTransport")
+                .principal(Principal::Aws("*".into()))
+                .condition("Bool", "aws:SecureTransport", ["false"]),
+        ];
+        let policy = s.resource(
+            "Policy",
+            s3::BucketPolicy::new(
+                bucket.reference(),
+                PolicyDocument::new(statements.clone()).json(),
+            ),
+        )?;
+        Ok(LogBucket {
+            bucket,
+            policy,
+            statements,
+        })
+    }
+
+    /// Lets `principal` put objects under `key_pattern` (e.g. `alb/AWSLogs/<account>/*`),
+    /// rewriting the bucket policy in `stack`.
+    ///
+    /// # Errors
+    /// [`ConstructError::WrongNode`] if `stack` is not the bucket's stack.
+    pub fn allow_delivery(
+        &mut self,
+        stack: &mut crate::Stack,
+        sid: &str,
+        principal: Principal,
+        key_pattern: Value<String>,
+    ) -> Result<(), ConstructError> {
+        self.statements.push(
+            Statement::allow(["s3:PutObject"], [objects(&self.bucket, key_pattern)])
+                .sid(sid)
+                .principal(principal),
+        );
+        stack.props_mut(&self.policy)?.policy_document =
+            PolicyDocument::new(self.statements.clone()).json();
+        Ok(())
+    }
+
+    /// The bucket name (`Ref`).
+    pub fn name(&self) -> Value<String> {
+        self.bucket.reference()
+    }
+
+    /// The bucket ARN.
+    pub fn arn(&self) -> Value<String> {
+        self.bucket.attr_arn()
+    }
+
+    /// The bucket L1, for escape hatches.
+    pub fn l1(&self) -> &Handle<s3::Bucket> {
+        &self.bucket
+    }
+
+    /// The bucket policy L1.
+    pub fn policy(&self) -> &Handle<s3::BucketPolicy> {
+        &self.policy
+    }
+}
+
+/// `arn:…:s3:::<bucket>/<key>`.
+fn objects(bucket: &Handle<s3::Bucket>, key: impl Into<Value<String>>) -> Value<String> {
+    fns::concat([bucket.attr_arn(), "/".into(), key.into()])
+}
+
+/// Resource `Metadata` that suppresses checkov checks, each with its reason (the format
+/// `scripts/lint-templates.sh` documents).
+pub(crate) fn skip_metadata(checks: &[(&str, &str)]) -> BTreeMap<String, serde_json::Value> {
+    let skip: Vec<serde_json::Value> = checks
+        .iter()
+        .map(|(id, reason)| serde_json::json!({"id": id, "comment": reason}))
+        .collect();
+    BTreeMap::from([("checkov".to_owned(), serde_json::json!({ "skip": skip }))])
+}
