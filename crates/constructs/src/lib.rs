@@ -24,8 +24,15 @@
 //! # Ok::<(), constructs::ConstructError>(())
 //! ```
 
+pub mod compute;
+pub mod data;
+pub mod delivery;
+pub mod edge;
+pub mod encryption;
 pub mod error;
 pub mod fns;
+pub mod iam;
+pub mod network;
 pub mod resource;
 pub mod resources;
 pub mod tree;

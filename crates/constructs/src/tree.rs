@@ -568,6 +568,16 @@ impl Stack {
             .map(|(i, n)| (NodeId(u32::try_from(i).unwrap_or(u32::MAX)), n))
     }
 
+    /// The child of `parent` with this id, if any.
+    pub fn find_child(&self, parent: NodeId, id: &str) -> Option<NodeId> {
+        self.nodes
+            .get(parent.index())?
+            .children
+            .iter()
+            .copied()
+            .find(|c| self.nodes[c.index()].id == id)
+    }
+
     /// One node.
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(id.index())

@@ -1,5 +1,186 @@
-//! `refarch-app`: synthesizes and ships the reference architecture.
+//! `refarch-app`: synthesizes the reference architecture and ships it through change sets.
+//!
+//! ```text
+//! refarch-app synth [--config FILE] [--out DIR] [--stdout]
+//! refarch-app diff|deploy|destroy [--config FILE] [--out DIR] [...]
+//! refarch-app schema
+//! refarch-app env --profile local|cloud
+//! ```
 
-fn main() {
-    println!("refarch-app: under construction");
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use refarch_app::arch;
+use refarch_app::config::RefArchConfig;
+
+/// The reference architecture: an HA web application on an Auto Scaling group behind an HTTPS
+/// load balancer, with Aurora Serverless v2, secrets, a migrations pipeline and AMI layering.
+#[derive(Debug, Parser)]
+#[command(name = "refarch-app", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML or JSON); without it the built-in default is used.
+    /// `refarch-app schema` prints the accepted format.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Synthesize the CloudFormation templates into a cloud assembly directory.
+    Synth {
+        /// Where to write the templates and manifest.json.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        /// Also print every template to stdout.
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// Compare the synthesized templates with the deployed stacks.
+    Diff {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        #[command(flatten)]
+        args: deploy::cli::DiffArgs,
+    },
+    /// Synthesize, then create or update the stacks through change sets.
+    Deploy {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        #[command(flatten)]
+        args: deploy::cli::DeployArgs,
+    },
+    /// Delete the stacks (dependents first); resources with a Retain policy are kept.
+    Destroy {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        #[command(flatten)]
+        args: deploy::cli::DestroyArgs,
+    },
+    /// Print the JSON Schema of the configuration file.
+    Schema,
+    /// Print the application's settings for a profile (dotenv for local, SSM-backed for cloud).
+    Env {
+        /// Which profile to render.
+        #[arg(long, value_enum, default_value_t = Profile::Local)]
+        profile: Profile,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Profile {
+    /// Settings for running the app on a workstation.
+    Local,
+    /// Settings the app reads in AWS.
+    Cloud,
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<RefArchConfig> {
+    match path {
+        Some(p) => RefArchConfig::load(p),
+        None => Ok(RefArchConfig::default()),
+    }
+}
+
+/// Synthesizes into `out`, printing a short summary to stderr.
+fn synth_to(config: &RefArchConfig, out: &Path) -> anyhow::Result<synth::Assembly> {
+    let started = Instant::now();
+    let app = arch::build(config)?;
+    let assembly = synth::synth(&app)?;
+    assembly
+        .write(out)
+        .with_context(|| format!("writing the cloud assembly to {}", out.display()))?;
+    for w in &assembly.warnings {
+        eprintln!("{w}");
+    }
+    let total: usize = assembly.stacks.iter().map(|s| s.resource_count()).sum();
+    eprintln!(
+        "synthesized {} stacks, {total} resources in {:.1} ms -> {}",
+        assembly.stacks.len(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        out.display()
+    );
+    for s in &assembly.stacks {
+        eprintln!(
+            "  {:<28} {:>4} resources  {:>7} bytes  {}",
+            s.name,
+            s.resource_count(),
+            s.body.len(),
+            s.template_file()
+        );
+    }
+    Ok(assembly)
+}
+
+fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
+    constructs::resources::schema_for(type_name).map(|s| s.create_only)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Synth { out, stdout } => {
+            let config = load_config(cli.config.as_deref())?;
+            let assembly = synth_to(&config, &out)?;
+            if stdout {
+                for s in &assembly.stacks {
+                    print!("{}", s.body);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { out, args } => {
+            let config = load_config(cli.config.as_deref())?;
+            synth_to(&config, &out)?;
+            let report = deploy::cli::diff(&out, &args, create_only).await?;
+            Ok(ExitCode::from(
+                u8::try_from(report.exit_code(args.fail)).unwrap_or(1),
+            ))
+        }
+        Command::Deploy { out, args } => {
+            let config = load_config(cli.config.as_deref())?;
+            synth_to(&config, &out)?;
+            deploy::cli::deploy(&out, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Destroy { out, args } => {
+            let config = load_config(cli.config.as_deref())?;
+            synth_to(&config, &out)?;
+            deploy::cli::destroy(&out, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            let schema = schemars::schema_for!(RefArchConfig);
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Env { profile } => {
+            let config = load_config(cli.config.as_deref())?;
+            let text = match profile {
+                Profile::Local => arch::local_env(&config),
+                Profile::Cloud => arch::cloud_env(&config),
+            };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,416 @@
+//! The reference architecture's configuration: a TOML or JSON file validated with errors that
+//! name the field, or the built-in default (the seed's settings, modernised).
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use ipnet::Ipv4Net;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Everything the reference architecture can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct RefArchConfig {
+    /// Application name: prefixes stack names and the parameter namespace `/<app>/<env>/`.
+    pub app: String,
+    /// Environment name (dev, staging, prod, ...).
+    pub environment: String,
+    /// AWS region the stacks target.
+    pub region: String,
+    /// AWS account id to pin, if any (12 digits).
+    pub account: Option<String>,
+    /// DNS: the sub-zone delegated from an existing public zone.
+    pub domain: DomainConfig,
+    /// The VPC.
+    pub network: NetworkConfig,
+    /// The auto-scaled web workload.
+    pub workload: WorkloadConfig,
+    /// The Aurora Serverless v2 database.
+    pub database: DatabaseConfig,
+    /// The migrations pipeline.
+    pub migrations: MigrationsConfig,
+}
+
+/// DNS settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct DomainConfig {
+    /// The existing public zone's domain, e.g. `example.com`.
+    pub parent_domain: String,
+    /// The existing public zone's id, e.g. `Z0123456789ABCDEFGHIJ`.
+    pub parent_zone_id: String,
+    /// The delegated sub-zone's label: the stack creates `<subzone>.<parent_domain>`.
+    pub subzone: String,
+    /// Host labels served by the balancer inside the sub-zone (the first one routes to the app).
+    pub hosts: Vec<String>,
+}
+
+/// How private subnets reach the internet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NatConfig {
+    /// One NAT gateway per availability zone.
+    PerAz,
+    /// One shared NAT gateway.
+    Single,
+    /// No NAT gateway.
+    None,
+}
+
+/// VPC settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct NetworkConfig {
+    /// The VPC block, e.g. `172.18.0.0/16`.
+    #[schemars(with = "String")]
+    pub cidr: Ipv4Net,
+    /// Availability zones (2-6).
+    pub az_count: u8,
+    /// Prefix length of every subnet.
+    pub subnet_mask: u8,
+    /// NAT strategy.
+    pub nat: NatConfig,
+    /// Interface endpoints for SSM, Secrets Manager and CloudWatch Logs.
+    pub interface_endpoints: bool,
+}
+
+/// Workload settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct WorkloadConfig {
+    /// EC2 instance type, e.g. `t3.small`.
+    pub instance_type: String,
+    /// Minimum instances.
+    pub min_size: u32,
+    /// Desired instances.
+    pub desired_capacity: u32,
+    /// Maximum instances.
+    pub max_size: u32,
+    /// Port the app listens on behind the balancer.
+    pub app_port: u16,
+    /// Health check path.
+    pub health_check_path: String,
+    /// Average CPU utilisation the scaling policy keeps (percent).
+    pub cpu_target: u8,
+}
+
+/// Database engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineConfig {
+    /// Aurora PostgreSQL.
+    AuroraPostgresql,
+    /// Aurora MySQL 3.
+    AuroraMysql,
+}
+
+/// Database settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct DatabaseConfig {
+    /// Engine.
+    pub engine: EngineConfig,
+    /// Database name.
+    pub name: String,
+    /// Minimum capacity in ACUs (0-256 in steps of 0.5).
+    pub min_capacity: f64,
+    /// Maximum capacity in ACUs (1-256 in steps of 0.5).
+    pub max_capacity: f64,
+    /// Reader instances besides the writer.
+    pub readers: u8,
+}
+
+/// Migrations pipeline settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct MigrationsConfig {
+    /// The command that migrates the database.
+    pub command: String,
+    /// S3 key of the application source archive in the artifact bucket.
+    pub source_key: String,
+}
+
+impl Default for RefArchConfig {
+    fn default() -> Self {
+        RefArchConfig {
+            app: "refarch".into(),
+            environment: "dev".into(),
+            region: "us-east-1".into(),
+            account: None,
+            domain: DomainConfig::default(),
+            network: NetworkConfig::default(),
+            workload: WorkloadConfig::default(),
+            database: DatabaseConfig::default(),
+            migrations: MigrationsConfig::default(),
+        }
+    }
+}
+
+impl Default for DomainConfig {
+    fn default() -> Self {
+        DomainConfig {
+            parent_domain: "example.com".into(),
+            parent_zone_id: "Z0123456789ABCDEFGHIJ".into(),
+            subzone: "asg".into(),
+            hosts: vec!["dashboard".into()],
+        }
+    }
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            cidr: Ipv4Net::new(std::net::Ipv4Addr::new(172, 18, 0, 0), 16).unwrap_or_default(),
+            az_count: 2,
+            subnet_mask: 24,
+            nat: NatConfig::PerAz,
+            interface_endpoints: true,
+        }
+    }
+}
+
+impl Default for WorkloadConfig {
+    fn default() -> Self {
+        WorkloadConfig {
+            instance_type: "t3.small".into(),
+            min_size: 2,
+            desired_capacity: 2,
+            max_size: 4,
+            app_port: 85,
+            health_check_path: "/status/?format=json".into(),
+            cpu_target: 50,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            engine: EngineConfig::AuroraPostgresql,
+            name: "workload".into(),
+            min_capacity: 0.5,
+            max_capacity: 4.0,
+            readers: 1,
+        }
+    }
+}
+
+impl Default for MigrationsConfig {
+    fn default() -> Self {
+        MigrationsConfig {
+            command: "python manage.py migrate --noinput".into(),
+            source_key: "source/app.zip".into(),
+        }
+    }
+}
+
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+impl RefArchConfig {
+    /// Reads a TOML (`.toml`) or JSON (any other extension) file and validates it.
+    ///
+    /// # Errors
+    /// Unreadable file, syntax errors and unknown or mistyped fields (named with their path), and
+    /// every validation problem of [`RefArchConfig::validate`].
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let config: RefArchConfig = if path.extension().is_some_and(|e| e == "toml") {
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        } else {
+            let de = &mut serde_json::Deserializer::from_str(&text);
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                anyhow::anyhow!("{}: field `{}`: {}", path.display(), e.path(), e.inner())
+            })?
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what the types cannot: every problem is listed, each with its field.
+    ///
+    /// # Errors
+    /// One error listing every invalid field and what is allowed.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let mut problems: Vec<String> = Vec::new();
+        let mut bad = |field: &str, msg: String| problems.push(format!("`{field}`: {msg}"));
+        if !is_label(&self.app)
+            || self.app.len() > 20
+            || !self.app.starts_with(|c: char| c.is_ascii_lowercase())
+        {
+            bad(
+                "app",
+                format!(
+                    "{:?} must be 1-20 lower-case letters, digits or '-', starting with a letter",
+                    self.app
+                ),
+            );
+        }
+        if !is_label(&self.environment) || self.environment.len() > 12 {
+            bad(
+                "environment",
+                format!(
+                    "{:?} must be 1-12 lower-case letters, digits or '-'",
+                    self.environment
+                ),
+            );
+        }
+        let region_ok = self.region.split('-').count() >= 3
+            && self
+                .region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !region_ok {
+            bad(
+                "region",
+                format!("{:?} is not a region name such as us-east-1", self.region),
+            );
+        }
+        if let Some(account) = &self.account
+            && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()))
+        {
+            bad("account", format!("{account:?} must be 12 digits"));
+        }
+        let d = &self.domain;
+        let domain_ok =
+            d.parent_domain.split('.').count() >= 2 && d.parent_domain.split('.').all(is_label);
+        if !domain_ok {
+            bad(
+                "domain.parent_domain",
+                format!(
+                    "{:?} is not a domain name such as example.com",
+                    d.parent_domain
+                ),
+            );
+        }
+        if !d.parent_zone_id.starts_with('Z')
+            || !d.parent_zone_id.chars().all(|c| c.is_ascii_alphanumeric())
+            || d.parent_zone_id.len() > 32
+        {
+            bad(
+                "domain.parent_zone_id",
+                format!(
+                    "{:?} is not a hosted zone id such as Z0123456789ABCDEFGHIJ",
+                    d.parent_zone_id
+                ),
+            );
+        }
+        if !is_label(&d.subzone) {
+            bad(
+                "domain.subzone",
+                format!("{:?} must be one DNS label", d.subzone),
+            );
+        }
+        if d.hosts.is_empty() {
+            bad("domain.hosts", "list at least one host label".into());
+        }
+        for (i, h) in d.hosts.iter().enumerate() {
+            if !is_label(h) {
+                bad(
+                    &format!("domain.hosts[{i}]"),
+                    format!("{h:?} must be one DNS label"),
+                );
+            }
+        }
+        let w = &self.workload;
+        if !(w.min_size <= w.desired_capacity && w.desired_capacity <= w.max_size)
+            || w.max_size == 0
+        {
+            bad(
+                "workload",
+                format!(
+                    "sizes must satisfy min_size <= desired_capacity <= max_size and max_size >= 1 (got {}/{}/{})",
+                    w.min_size, w.desired_capacity, w.max_size
+                ),
+            );
+        }
+        if w.app_port == 0 {
+            bad("workload.app_port", "must be 1-65535".into());
+        }
+        if !(1..=100).contains(&w.cpu_target) {
+            bad(
+                "workload.cpu_target",
+                format!("{} must be 1-100 (percent)", w.cpu_target),
+            );
+        }
+        if !w.health_check_path.starts_with('/') {
+            bad("workload.health_check_path", "must start with '/'".into());
+        }
+        if !w.instance_type.contains('.') {
+            bad(
+                "workload.instance_type",
+                format!(
+                    "{:?} is not an instance type such as t3.small",
+                    w.instance_type
+                ),
+            );
+        }
+        if self.migrations.command.trim().is_empty() {
+            bad("migrations.command", "must not be empty".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            bail!("invalid configuration:\n  {}", problems.join("\n  "))
+        }
+    }
+
+    /// Stack name for a part of the architecture, e.g. `refarch-dev-network`.
+    pub fn stack_name(&self, part: &str) -> String {
+        format!("{}-{}-{part}", self.app, self.environment)
+    }
+
+    /// The sub-zone's domain, e.g. `asg.example.com`.
+    pub fn zone_domain(&self) -> String {
+        format!("{}.{}", self.domain.subzone, self.domain.parent_domain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_valid() {
+        RefArchConfig::default().validate().expect("valid default");
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_field() {
+        let mut c = RefArchConfig {
+            app: "Bad App".into(),
+            ..RefArchConfig::default()
+        };
+        c.workload.min_size = 5;
+        c.domain.hosts = vec!["ok".into(), "no way".into()];
+        let e = c.validate().expect_err("invalid").to_string();
+        for field in ["`app`", "`workload`", "`domain.hosts[1]`"] {
+            assert!(e.contains(field), "{field} missing in {e}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("c.json");
+        std::fs::write(&path, r#"{"network": {"az_cuont": 3}}"#).expect("write");
+        let e = RefArchConfig::load(&path)
+            .expect_err("unknown field")
+            .to_string();
+        assert!(e.contains("network") && e.contains("az_cuont"), "{e}");
+        let toml_path = dir.path().join("c.toml");
+        std::fs::write(&toml_path, "[workload]\nmin_size = \"two\"\n").expect("write");
+        let e = RefArchConfig::load(&toml_path)
+            .expect_err("bad type")
+            .to_string();
+        assert!(e.contains("min_size"), "{e}");
+    }
+}
