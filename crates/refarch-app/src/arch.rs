@@ -1,13 +1,33 @@
 //! Composition of the reference architecture into stacks.
 //!
-//! Stacks split stateful from stateless resources so each can be deployed, replaced and
-//! destroyed on its own schedule:
-//! - `<app>-<env>-network`: the VPC, subnets, NAT, endpoints, flow logs.
+//! Stacks split stateful from stateless resources, and follow the order things must exist in:
+//!
+//! | stack | holds | why apart |
+//! |---|---|---|
+//! | `<app>-<env>-network` | VPC, subnets, NAT, endpoints, flow logs | changes rarely; everything builds on it |
+//! | `<app>-<env>-data` | Aurora Serverless v2, its key and secret, app settings and secrets | stateful: deletion protection, Snapshot/Retain policies, never replaced by an app change |
+//! | `<app>-<env>-images` | EC2 Image Builder layers writing the app AMI id to SSM | must build an AMI before the workload can launch |
+//! | `<app>-<env>-app` | sub-zone, certificate, balancer, workload | stateless: safe to replace or roll |
+//! | `<app>-<env>-delivery` | migrations pipeline (source bucket, CodeBuild, CodePipeline) | ships changes to the others |
+//!
+//! Cross-stack references are exports/imports wired by synth; security-group rules between
+//! tiers of different stacks live in the consuming stack, so no two stacks depend on each other.
 
+use constructs::compute::{
+    AmiPipeline, AmiPipelineProps, AmiSource, UserDataFile, Workload, WorkloadProps,
+};
+use constructs::data::{
+    AppSettings, AppSettingsProps, AuroraServerless, AuroraServerlessProps, Capacity, Engine,
+    LocalDatabase, ParameterPath, Setting, database_settings,
+};
+use constructs::delivery::{MigrationPipeline, MigrationPipelineProps, PipelineSource, Rollout};
+use constructs::edge::{
+    Balancer, BalancerProps, LogBucket, LogBucketProps, Route, Subzone, SubzoneProps,
+};
 use constructs::network::{HaVpc, HaVpcProps, InterfaceEndpoint, NatStrategy, TierLayout};
-use constructs::{App, ConstructError, Environment, Stack};
+use constructs::{App, ConstructError, Environment, OutputDef, Stack};
 
-use crate::config::{NatConfig, RefArchConfig};
+use crate::config::{EngineConfig, NatConfig, RefArchConfig};
 
 fn env(config: &RefArchConfig) -> Environment {
     Environment {
@@ -58,34 +78,293 @@ fn vpc_props(config: &RefArchConfig) -> HaVpcProps {
     }
 }
 
+fn engine(config: &RefArchConfig) -> Engine {
+    match config.database.engine {
+        EngineConfig::AuroraPostgresql => Engine::postgres(),
+        EngineConfig::AuroraMysql => Engine::mysql(),
+    }
+}
+
+fn db_props(config: &RefArchConfig) -> AuroraServerlessProps {
+    let d = &config.database;
+    AuroraServerlessProps {
+        engine: engine(config),
+        database_name: d.name.clone(),
+        capacity: Capacity {
+            min_acu: d.min_capacity,
+            max_acu: d.max_capacity,
+            ..Capacity::default()
+        },
+        readers: d.readers,
+        ..AuroraServerlessProps::default()
+    }
+}
+
+/// The settings the application reads, in both profiles (the seed's Django settings).
+fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSettingsProps {
+    let mut settings = vec![
+        Setting::generated("SECRET_KEY", "The web framework's secret key"),
+        Setting::literal_with_local("DEBUG", "Debug pages (never in the cloud)", "false", "true"),
+        Setting::literal(
+            "ALLOWED_HOSTS",
+            "Host names the app answers to",
+            config
+                .domain
+                .hosts
+                .iter()
+                .map(|h| format!("{h}.{}", config.zone_domain()))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    ];
+    if let Some(db) = db {
+        let local = LocalDatabase::for_engine(db.engine(), &config.database.name);
+        settings.extend(database_settings(db, &local));
+    }
+    AppSettingsProps {
+        path: ParameterPath::new(&config.app, &config.environment),
+        settings,
+        ..AppSettingsProps::default()
+    }
+}
+
+/// Every stack of the reference architecture, with the handles later stacks need.
+struct Parts {
+    vpc: HaVpc,
+    db: AuroraServerless,
+    settings: AppSettings,
+    images: AmiPipeline,
+}
+
+fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, ConstructError> {
+    let mut network = stack(
+        config,
+        "network",
+        "Network: VPC, subnets, NAT, endpoints, flow logs",
+    )?;
+    let vpc = HaVpc::new(&mut network.root(), "Vpc", &vpc_props(config))?;
+    app.add_stack(network)?;
+
+    let mut data = stack(
+        config,
+        "data",
+        "Data: Aurora Serverless v2, secrets and app settings",
+    )?;
+    let db = AuroraServerless::new(
+        &mut data.root(),
+        "Database",
+        &db_props(config),
+        vpc.vpc_id(),
+        vpc.isolated_subnets(),
+    )?;
+    let settings = AppSettings::new(&mut data.root(), "Settings", &settings(config, Some(&db)))?;
+    let mut root = data.root();
+    root.output(
+        "DatabaseEndpoint",
+        OutputDef::new(db.endpoint(), "Writer endpoint"),
+    )?;
+    root.output(
+        "DatabaseClusterArn",
+        OutputDef::new(db.cluster_arn(), "Cluster ARN for the Data API"),
+    )?;
+    root.output(
+        "DatabaseSecretArn",
+        OutputDef::new(db.secret_arn(), "Master credentials (Data API, rotation)"),
+    )?;
+    app.add_stack(data)?;
+
+    let mut images = stack(
+        config,
+        "images",
+        "AMI layering: system, middleware, application (EC2 Image Builder)",
+    )?;
+    let pipeline = AmiPipeline::new(
+        &mut images.root(),
+        "Ami",
+        &AmiPipelineProps {
+            name: format!("{}-{}", config.app, config.environment),
+            ami_parameter_name: Some(format!(
+                "/{}/{}/ami/application",
+                config.app, config.environment
+            )),
+            ..AmiPipelineProps::default()
+        },
+        vpc.vpc_id(),
+        vpc.private_subnets(),
+    )?;
+    app.add_stack(images)?;
+    Ok(Parts {
+        vpc,
+        db,
+        settings,
+        images: pipeline,
+    })
+}
+
 /// Builds every stack of the reference architecture from `config`.
 ///
 /// # Errors
 /// [`ConstructError`] naming the construct path and field of any invalid setting.
 pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     let mut app = App::new();
-    let mut network = stack(
+    let Parts {
+        vpc,
+        db,
+        settings,
+        images,
+    } = network_and_data(config, &mut app)?;
+
+    let mut web = stack(
         config,
-        "network",
-        "Network: VPC, subnets, NAT, endpoints, flow logs",
+        "app",
+        "Application: DNS sub-zone, HTTPS load balancer, auto-scaled workload",
     )?;
-    let _vpc = HaVpc::new(&mut network.root(), "Vpc", &vpc_props(config))?;
-    app.add_stack(network)?;
+    let zone = Subzone::new(
+        &mut web.root(),
+        "Zone",
+        &SubzoneProps::new(
+            config.domain.subzone.clone(),
+            config.domain.parent_domain.clone(),
+            config.domain.parent_zone_id.clone(),
+        ),
+    )?;
+    let hosts: Vec<String> = config.domain.hosts.iter().map(|h| zone.host(h)).collect();
+    let mut balancer = Balancer::new(
+        &mut web.root(),
+        "Balancer",
+        &BalancerProps {
+            redirect_http: config.domain.redirect_http,
+            ..BalancerProps::new(hosts.clone())
+        },
+        vpc.vpc_id(),
+        vpc.public_subnets(),
+        &zone,
+    )?;
+    let w = &config.workload;
+    let workload = Workload::new(
+        &mut web.root(),
+        "Workload",
+        &WorkloadProps {
+            ami: AmiSource::SsmParameter(images.ami_parameter_name().to_owned()),
+            instance_type: w.instance_type.clone(),
+            app_port: w.app_port,
+            capacity: constructs::compute::Capacity {
+                min: w.min_size,
+                desired: None,
+                max: w.max_size,
+            },
+            cpu_target_percent: Some(f64::from(w.cpu_target)),
+            files: vec![UserDataFile {
+                path: "/etc/app/cloud.env".into(),
+                content: settings.cloud_env_file(),
+                mode: 0o640,
+                owner: "root:root".into(),
+            }],
+            ..WorkloadProps::default()
+        },
+        vpc.vpc_id(),
+        vpc.private_subnets(),
+    )?;
+    {
+        let mut root = web.root();
+        let mut grants = root.child("Grants")?;
+        workload.grant_read_parameters(&mut grants, "Settings", &settings.path().prefix())?;
+        let secrets: Vec<_> = settings
+            .secret_refs()
+            .iter()
+            .map(|s| s.arn.clone())
+            .collect();
+        workload.grant_read_secrets(&mut grants, "Secrets", &secrets)?;
+    }
+    balancer.attach(
+        &mut web.root(),
+        "AppRoute",
+        &workload,
+        &Route::hosts(hosts.clone()).priority(10),
+    )?;
+    for (i, host) in hosts.iter().enumerate() {
+        zone.alias(&mut web.root(), &format!("Alias{}", i + 1), host, &balancer)?;
+    }
+    db.allow_from(
+        &mut web,
+        workload.tier(),
+        "The workload reaches the database",
+    )?;
+    vpc.allow_endpoints(&mut web, workload.tier())?;
+    web.root().output(
+        "Url",
+        OutputDef::new(
+            format!("https://{}/", hosts[0]),
+            "The application's address",
+        ),
+    )?;
+    app.add_stack(web)?;
+
+    let mut delivery = stack(config, "delivery", "Delivery: database migrations pipeline")?;
+    let source = LogBucket::new(
+        &mut delivery.root(),
+        "SourceBucket",
+        &LogBucketProps {
+            expiration_days: 365,
+        },
+    )?;
+    let pipeline = MigrationPipeline::new(
+        &mut delivery.root(),
+        "Migrations",
+        &MigrationPipelineProps {
+            migrate_command: config.migrations.command.clone(),
+            ..MigrationPipelineProps::new(
+                PipelineSource::S3Object {
+                    bucket: source.name(),
+                    key: config.migrations.source_key.clone(),
+                },
+                Rollout::InstanceRefresh {
+                    asg_name: workload.group_name(),
+                },
+            )
+        },
+        vpc.vpc_id(),
+        vpc.private_subnets(),
+        &db,
+        &settings,
+    )?;
+    vpc.allow_endpoints(&mut delivery, pipeline.security_tier())?;
+    let mut root = delivery.root();
+    root.output(
+        "SourceBucketName",
+        OutputDef::new(source.name(), "Upload the app source zip here"),
+    )?;
+    root.output(
+        "PipelineName",
+        OutputDef::new(
+            pipeline.pipeline_name(),
+            "Runs migrations, then rolls the workload",
+        ),
+    )?;
+    app.add_stack(delivery)?;
     Ok(app)
 }
 
 /// The app's settings for running locally, as a dotenv file.
 pub fn local_env(config: &RefArchConfig) -> String {
-    format!(
-        "APP_SETTINGS_PROFILE=local\nDATABASE_HOST=localhost\nDATABASE_NAME={}\n",
-        config.database.name
-    )
+    // The local profile needs no AWS resources: render it from the same settings model, with
+    // the database settings of a stand-in cluster built in a scratch app.
+    let mut scratch = App::new();
+    match network_and_data(config, &mut scratch) {
+        Ok(parts) => parts.settings.local_dotenv(),
+        Err(e) => format!("# cannot render the settings: {e}\n"),
+    }
 }
 
-/// The app's settings in the cloud profile, as the env file written to instances.
+/// The app's settings in the cloud profile: the env file written to instances (its values are
+/// read from Parameter Store and Secrets Manager at start-up).
 pub fn cloud_env(config: &RefArchConfig) -> String {
+    let settings = settings(config, None);
     format!(
-        "APP_SETTINGS_PROFILE=cloud\nAPP_SETTINGS_PREFIX=/{}/{}\nAWS_DEFAULT_REGION={}\n",
-        config.app, config.environment, config.region
+        "{}=cloud\n{}={}\nAWS_DEFAULT_REGION={}\n",
+        settings.profile_variable,
+        settings.prefix_variable,
+        settings.path.prefix(),
+        config.region
     )
 }

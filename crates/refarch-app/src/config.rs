@@ -44,6 +44,8 @@ pub struct DomainConfig {
     pub subzone: String,
     /// Host labels served by the balancer inside the sub-zone (the first one routes to the app).
     pub hosts: Vec<String>,
+    /// Answer plain HTTP on port 80 with a redirect to HTTPS (otherwise port 80 stays closed).
+    pub redirect_http: bool,
 }
 
 /// How private subnets reach the internet.
@@ -154,6 +156,7 @@ impl Default for DomainConfig {
             parent_zone_id: "Z0123456789ABCDEFGHIJ".into(),
             subzone: "asg".into(),
             hosts: vec!["dashboard".into()],
+            redirect_http: true,
         }
     }
 }

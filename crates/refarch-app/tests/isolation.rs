@@ -14,6 +14,20 @@ use serde_json::Value as Json;
 use support::{Model, ingress_rules};
 
 fn valid_config() -> impl Strategy<Value = RefArchConfig> {
+    let engine = prop_oneof![
+        Just(refarch_app::config::EngineConfig::AuroraPostgresql),
+        Just(refarch_app::config::EngineConfig::AuroraMysql)
+    ];
+    (engine, any::<bool>()).prop_flat_map(|(engine, redirect)| {
+        base_config().prop_map(move |mut c| {
+            c.database.engine = engine;
+            c.domain.redirect_http = redirect;
+            c
+        })
+    })
+}
+
+fn base_config() -> impl Strategy<Value = RefArchConfig> {
     (
         2u8..=6,
         16u8..=20,
@@ -130,6 +144,7 @@ fn check_invariants(config: &RefArchConfig, assembly: &synth::Assembly) {
         assert_eq!(zones.len(), subnets.len(), "{tier}: one subnet per zone");
     }
 
+    let mut internet_ports: Vec<i64> = Vec::new();
     for (group, rule) in ingress_rules(&m) {
         let (from, to) = port_range(&rule);
         for forbidden in [22, 3389] {
@@ -141,6 +156,7 @@ fn check_invariants(config: &RefArchConfig, assembly: &synth::Assembly) {
         }
         let open = rule["CidrIp"] == "0.0.0.0/0" || rule["CidrIpv6"] == "::/0";
         if open {
+            internet_ports.push(from);
             let path = m.path(&group);
             assert!(
                 path.contains("/Balancer/"),
