@@ -109,9 +109,9 @@ fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSetting
             "ALLOWED_HOSTS",
             "Host names the app answers to",
             config
-                .domain
-                .hosts
+                .workloads
                 .iter()
+                .flat_map(|w| &w.hosts)
                 .map(|h| format!("{h}.{}", config.zone_domain()))
                 .collect::<Vec<_>>()
                 .join(","),
@@ -228,7 +228,12 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
             config.domain.parent_zone_id.clone(),
         ),
     )?;
-    let hosts: Vec<String> = config.domain.hosts.iter().map(|h| zone.host(h)).collect();
+    let hosts: Vec<String> = config
+        .workloads
+        .iter()
+        .flat_map(|w| &w.hosts)
+        .map(|h| zone.host(h))
+        .collect();
     let mut balancer = Balancer::new(
         &mut web.root(),
         "Balancer",
@@ -240,57 +245,68 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
         vpc.public_subnets(),
         &zone,
     )?;
-    let w = &config.workload;
-    let workload = Workload::new(
-        &mut web.root(),
-        "Workload",
-        &WorkloadProps {
-            ami: AmiSource::SsmParameter(images.ami_parameter_name().to_owned()),
-            instance_type: w.instance_type.clone(),
-            app_port: w.app_port,
-            capacity: constructs::compute::Capacity {
-                min: w.min_size,
-                desired: None,
-                max: w.max_size,
+    let mut workloads = Vec::new();
+    for (i, w) in config.workloads.iter().enumerate() {
+        // The first workload keeps the plain id, so adding workloads never renames it.
+        let id = if i == 0 {
+            "Workload".to_owned()
+        } else {
+            format!("Workload-{}", w.name)
+        };
+        let workload = Workload::new(
+            &mut web.root(),
+            &id,
+            &WorkloadProps {
+                ami: AmiSource::SsmParameter(images.ami_parameter_name().to_owned()),
+                instance_type: w.instance_type.clone(),
+                app_port: w.app_port,
+                capacity: constructs::compute::Capacity {
+                    min: w.min_size,
+                    desired: None,
+                    max: w.max_size,
+                },
+                cpu_target_percent: Some(f64::from(w.cpu_target)),
+                files: vec![UserDataFile {
+                    path: "/etc/app/cloud.env".into(),
+                    content: settings.cloud_env_file(),
+                    mode: 0o640,
+                    owner: "root:root".into(),
+                }],
+                ..WorkloadProps::default()
             },
-            cpu_target_percent: Some(f64::from(w.cpu_target)),
-            files: vec![UserDataFile {
-                path: "/etc/app/cloud.env".into(),
-                content: settings.cloud_env_file(),
-                mode: 0o640,
-                owner: "root:root".into(),
-            }],
-            ..WorkloadProps::default()
-        },
-        vpc.vpc_id(),
-        vpc.private_subnets(),
-    )?;
-    {
-        let mut root = web.root();
-        let mut grants = root.child("Grants")?;
-        workload.grant_read_parameters(&mut grants, "Settings", &settings.path().prefix())?;
-        let secrets: Vec<_> = settings
-            .secret_refs()
-            .iter()
-            .map(|s| s.arn.clone())
-            .collect();
-        workload.grant_read_secrets(&mut grants, "Secrets", &secrets)?;
+            vpc.vpc_id(),
+            vpc.private_subnets(),
+        )?;
+        {
+            let mut root = web.root();
+            let mut grants = root.child(&format!("{id}Grants"))?;
+            workload.grant_read_parameters(&mut grants, "Settings", &settings.path().prefix())?;
+            let secrets: Vec<_> = settings
+                .secret_refs()
+                .iter()
+                .map(|s| s.arn.clone())
+                .collect();
+            workload.grant_read_secrets(&mut grants, "Secrets", &secrets)?;
+        }
+        let own_hosts: Vec<String> = w.hosts.iter().map(|h| zone.host(h)).collect();
+        let priority = 10 * (u32::try_from(i).unwrap_or(0) + 1);
+        balancer.attach(
+            &mut web.root(),
+            &format!("{id}Route"),
+            &workload,
+            &Route::hosts(own_hosts).priority(priority),
+        )?;
+        db.allow_from(
+            &mut web,
+            workload.tier(),
+            "The workload reaches the database",
+        )?;
+        vpc.allow_endpoints(&mut web, workload.tier())?;
+        workloads.push(workload);
     }
-    balancer.attach(
-        &mut web.root(),
-        "AppRoute",
-        &workload,
-        &Route::hosts(hosts.clone()).priority(10),
-    )?;
     for (i, host) in hosts.iter().enumerate() {
         zone.alias(&mut web.root(), &format!("Alias{}", i + 1), host, &balancer)?;
     }
-    db.allow_from(
-        &mut web,
-        workload.tier(),
-        "The workload reaches the database",
-    )?;
-    vpc.allow_endpoints(&mut web, workload.tier())?;
     web.root().output(
         "Url",
         OutputDef::new(
@@ -319,7 +335,7 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
                     key: config.migrations.source_key.clone(),
                 },
                 Rollout::InstanceRefresh {
-                    asg_name: workload.group_name(),
+                    asg_name: workloads[0].group_name(),
                 },
             )
         },

@@ -24,8 +24,9 @@ pub struct RefArchConfig {
     pub domain: DomainConfig,
     /// The VPC.
     pub network: NetworkConfig,
-    /// The auto-scaled web workload.
-    pub workload: WorkloadConfig,
+    /// The auto-scaled workloads behind the balancer (the first is the primary: the migrations
+    /// pipeline rolls it after migrating).
+    pub workloads: Vec<WorkloadConfig>,
     /// The Aurora Serverless v2 database.
     pub database: DatabaseConfig,
     /// The migrations pipeline.
@@ -42,8 +43,6 @@ pub struct DomainConfig {
     pub parent_zone_id: String,
     /// The delegated sub-zone's label: the stack creates `<subzone>.<parent_domain>`.
     pub subzone: String,
-    /// Host labels served by the balancer inside the sub-zone (the first one routes to the app).
-    pub hosts: Vec<String>,
     /// Answer plain HTTP on port 80 with a redirect to HTTPS (otherwise port 80 stays closed).
     pub redirect_http: bool,
 }
@@ -81,6 +80,11 @@ pub struct NetworkConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct WorkloadConfig {
+    /// Name (a DNS-style label), unique among workloads.
+    pub name: String,
+    /// Host labels in the sub-zone routed to this workload (e.g. `dashboard` for
+    /// `dashboard.<subzone>.<parent>`).
+    pub hosts: Vec<String>,
     /// EC2 instance type, e.g. `t3.small`.
     pub instance_type: String,
     /// Minimum instances.
@@ -142,7 +146,7 @@ impl Default for RefArchConfig {
             account: None,
             domain: DomainConfig::default(),
             network: NetworkConfig::default(),
-            workload: WorkloadConfig::default(),
+            workloads: vec![WorkloadConfig::default()],
             database: DatabaseConfig::default(),
             migrations: MigrationsConfig::default(),
         }
@@ -155,7 +159,6 @@ impl Default for DomainConfig {
             parent_domain: "example.com".into(),
             parent_zone_id: "Z0123456789ABCDEFGHIJ".into(),
             subzone: "asg".into(),
-            hosts: vec!["dashboard".into()],
             redirect_http: true,
         }
     }
@@ -176,6 +179,8 @@ impl Default for NetworkConfig {
 impl Default for WorkloadConfig {
     fn default() -> Self {
         WorkloadConfig {
+            name: "web".into(),
+            hosts: vec!["dashboard".into()],
             instance_type: "t3.small".into(),
             min_size: 2,
             desired_capacity: 2,
@@ -312,47 +317,79 @@ impl RefArchConfig {
                 format!("{:?} must be one DNS label", d.subzone),
             );
         }
-        if d.hosts.is_empty() {
-            bad("domain.hosts", "list at least one host label".into());
+        if self.workloads.is_empty() {
+            bad("workloads", "list at least one workload".into());
         }
-        for (i, h) in d.hosts.iter().enumerate() {
-            if !is_label(h) {
+        let mut names = std::collections::BTreeSet::new();
+        let mut hosts = std::collections::BTreeSet::new();
+        for (i, w) in self.workloads.iter().enumerate() {
+            let f = |field: &str| format!("workloads[{i}].{field}");
+            if !is_label(&w.name) || !w.name.starts_with(|c: char| c.is_ascii_lowercase()) {
                 bad(
-                    &format!("domain.hosts[{i}]"),
-                    format!("{h:?} must be one DNS label"),
+                    &f("name"),
+                    format!("{:?} must be a DNS label starting with a letter", w.name),
+                );
+            } else if !names.insert(w.name.clone()) {
+                bad(
+                    &f("name"),
+                    format!("{:?} is used by another workload", w.name),
+                );
+            }
+            if w.hosts.is_empty() {
+                bad(&f("hosts"), "list at least one host label".into());
+            }
+            for (j, h) in w.hosts.iter().enumerate() {
+                if !is_label(h) {
+                    bad(
+                        &format!("workloads[{i}].hosts[{j}]"),
+                        format!("{h:?} must be one DNS label"),
+                    );
+                } else if !hosts.insert(h.clone()) {
+                    bad(
+                        &format!("workloads[{i}].hosts[{j}]"),
+                        format!("{h:?} is served by another workload"),
+                    );
+                }
+            }
+            if !(w.min_size <= w.desired_capacity && w.desired_capacity <= w.max_size)
+                || w.max_size == 0
+            {
+                bad(
+                    &f("max_size"),
+                    format!(
+                        "sizes must satisfy min_size <= desired_capacity <= max_size and max_size >= 1 (got {}/{}/{})",
+                        w.min_size, w.desired_capacity, w.max_size
+                    ),
+                );
+            }
+            if w.app_port == 0 {
+                bad(&f("app_port"), "must be 1-65535".into());
+            }
+            if !(1..=100).contains(&w.cpu_target) {
+                bad(
+                    &f("cpu_target"),
+                    format!("{} must be 1-100 (percent)", w.cpu_target),
+                );
+            }
+            if !w.health_check_path.starts_with('/') {
+                bad(&f("health_check_path"), "must start with '/'".into());
+            }
+            if !w.instance_type.contains('.') {
+                bad(
+                    &f("instance_type"),
+                    format!(
+                        "{:?} is not an instance type such as t3.small",
+                        w.instance_type
+                    ),
                 );
             }
         }
-        let w = &self.workload;
-        if !(w.min_size <= w.desired_capacity && w.desired_capacity <= w.max_size)
-            || w.max_size == 0
-        {
+        if hosts.len() > 9 {
             bad(
-                "workload",
+                "workloads",
                 format!(
-                    "sizes must satisfy min_size <= desired_capacity <= max_size and max_size >= 1 (got {}/{}/{})",
-                    w.min_size, w.desired_capacity, w.max_size
-                ),
-            );
-        }
-        if w.app_port == 0 {
-            bad("workload.app_port", "must be 1-65535".into());
-        }
-        if !(1..=100).contains(&w.cpu_target) {
-            bad(
-                "workload.cpu_target",
-                format!("{} must be 1-100 (percent)", w.cpu_target),
-            );
-        }
-        if !w.health_check_path.starts_with('/') {
-            bad("workload.health_check_path", "must start with '/'".into());
-        }
-        if !w.instance_type.contains('.') {
-            bad(
-                "workload.instance_type",
-                format!(
-                    "{:?} is not an instance type such as t3.small",
-                    w.instance_type
+                    "{} host names in all; the certificate and balancer take at most 9 besides the zone",
+                    hosts.len()
                 ),
             );
         }
@@ -392,10 +429,14 @@ mod tests {
             app: "Bad App".into(),
             ..RefArchConfig::default()
         };
-        c.workload.min_size = 5;
-        c.domain.hosts = vec!["ok".into(), "no way".into()];
+        c.workloads[0].min_size = 5;
+        c.workloads[0].hosts = vec!["ok".into(), "no way".into()];
         let e = c.validate().expect_err("invalid").to_string();
-        for field in ["`app`", "`workload`", "`domain.hosts[1]`"] {
+        for field in [
+            "`app`",
+            "`workloads[0].max_size`",
+            "`workloads[0].hosts[1]`",
+        ] {
             assert!(e.contains(field), "{field} missing in {e}");
         }
     }
@@ -410,7 +451,7 @@ mod tests {
             .to_string();
         assert!(e.contains("network") && e.contains("az_cuont"), "{e}");
         let toml_path = dir.path().join("c.toml");
-        std::fs::write(&toml_path, "[workload]\nmin_size = \"two\"\n").expect("write");
+        std::fs::write(&toml_path, "[[workloads]]\nmin_size = \"two\"\n").expect("write");
         let e = RefArchConfig::load(&toml_path)
             .expect_err("bad type")
             .to_string();

@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use proptest::prelude::*;
 use refarch_app::arch;
-use refarch_app::config::{NatConfig, RefArchConfig};
+use refarch_app::config::{NatConfig, RefArchConfig, WorkloadConfig};
 use serde_json::Value as Json;
 use support::{Model, ingress_rules};
 
@@ -18,10 +18,19 @@ fn valid_config() -> impl Strategy<Value = RefArchConfig> {
         Just(refarch_app::config::EngineConfig::AuroraPostgresql),
         Just(refarch_app::config::EngineConfig::AuroraMysql)
     ];
-    (engine, any::<bool>()).prop_flat_map(|(engine, redirect)| {
+    (engine, any::<bool>(), 1usize..=3).prop_flat_map(|(engine, redirect, workloads)| {
         base_config().prop_map(move |mut c| {
             c.database.engine = engine;
             c.domain.redirect_http = redirect;
+            let first = c.workloads[0].clone();
+            c.workloads = (0..workloads)
+                .map(|i| WorkloadConfig {
+                    name: format!("w{i}"),
+                    hosts: vec![format!("host{i}")],
+                    app_port: first.app_port.saturating_sub(i as u16).max(1024),
+                    ..first.clone()
+                })
+                .collect();
             c
         })
     })
@@ -64,7 +73,7 @@ fn base_config() -> impl Strategy<Value = RefArchConfig> {
                 c.network.subnet_mask = mask.max(prefix);
                 c.network.nat = nat;
                 c.network.interface_endpoints = endpoints;
-                c.workload.app_port = port;
+                c.workloads[0].app_port = port;
                 c
             })
         })
@@ -199,9 +208,9 @@ proptest! {
         c.network.az_count = azs;
         c.network.cidr = Ipv4Net::new(Ipv4Addr::new(10, 0, 0, 0), prefix).expect("prefix <= 32");
         c.network.subnet_mask = mask;
-        c.workload.min_size = min;
-        c.workload.desired_capacity = min;
-        c.workload.max_size = max;
+        c.workloads[0].min_size = min;
+        c.workloads[0].desired_capacity = min;
+        c.workloads[0].max_size = max;
         let result = c
             .validate()
             .map_err(|e| e.to_string())
