@@ -60,6 +60,15 @@ pub fn concat(parts: impl IntoIterator<Item = Value<String>>) -> Value<String> {
                 Some(SubPart::Text(prev)) => prev.push_str(&text),
                 _ => out.push(SubPart::Text(text)),
             },
+            // A nested concatenation is spliced in, so `${...}` stays flat.
+            Value::Expr(Expr::Sub(parts)) => {
+                for part in parts {
+                    match (part, out.last_mut()) {
+                        (SubPart::Text(text), Some(SubPart::Text(prev))) => prev.push_str(&text),
+                        (part, _) => out.push(part),
+                    }
+                }
+            }
             Value::Expr(e) => out.push(SubPart::Value(Prop::Expr(Box::new(e)))),
         }
     }
@@ -199,6 +208,18 @@ mod tests {
             Value::Expr(Expr::Sub(parts)) => {
                 assert_eq!(parts.len(), 3);
                 assert_eq!(parts[0], SubPart::Text("ab".into()));
+            }
+            other => panic!("expected Sub, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nested_concatenations_are_flattened() {
+        let inner = concat(["x-".into(), region()]);
+        match concat(["arn:".into(), inner, ":y".into()]) {
+            Value::Expr(Expr::Sub(parts)) => {
+                assert_eq!(parts.len(), 3, "{parts:?}");
+                assert_eq!(parts[0], SubPart::Text("arn:x-".into()));
             }
             other => panic!("expected Sub, got {other:?}"),
         }

@@ -32,6 +32,7 @@ pub mod encryption;
 pub mod error;
 pub mod fns;
 pub mod iam;
+pub mod lint;
 pub mod network;
 pub mod resource;
 pub mod resources;

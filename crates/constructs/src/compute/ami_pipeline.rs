@@ -1,7 +1,7 @@
 //! `AmiPipeline`: EC2 Image Builder in three layers (system → middleware → application).
 
 use crate::compute::workload::{AL2023_AMI_PARAMETER, AmiSource};
-use crate::edge::log_bucket::{LogBucket, LogBucketProps, skip_metadata};
+use crate::edge::log_bucket::{LogBucket, LogBucketProps};
 use crate::error::ConstructError;
 use crate::fns;
 use crate::iam::{PolicyDocument, Statement, managed_policy_arn};
@@ -452,10 +452,10 @@ impl AmiPipeline {
                     ..ib::ImageRecipe::new(recipe_name.as_str(), parent, layer.version.as_str())
                 },
                 ResourceOptions {
-                    metadata: skip_metadata(&[(
+                    metadata: crate::lint::suppressions(&[(
                         "CKV_AWS_200",
                         "Volumes are encrypted with the account's EBS key: a customer key would need grants for the Auto Scaling service-linked role on every instance launch.",
-                    )]),
+                    )], &[]),
                     ..ResourceOptions::default()
                 },
             )?;
@@ -592,10 +592,10 @@ fn component(
             ..ib::Component::new(format!("{recipe_name}-{}", spec.name), "Linux", version)
         },
         ResourceOptions {
-            metadata: skip_metadata(&[(
+            metadata: crate::lint::suppressions(&[(
                 "CKV_AWS_180",
                 "Component documents are build scripts without secrets; Image Builder encrypts them with its service key.",
-            )]),
+            )], &[]),
             ..ResourceOptions::default()
         },
     )?;

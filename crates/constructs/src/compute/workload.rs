@@ -2,7 +2,6 @@
 
 use crate::compute::user_data::{self, Signal, UserDataFile};
 use crate::edge::BalancerTarget;
-use crate::edge::log_bucket::skip_metadata;
 use crate::error::ConstructError;
 use crate::fns;
 use crate::iam::{self, PolicyDocument, Statement, managed_policy_arn};
@@ -398,10 +397,13 @@ impl Workload {
 
         let hc = &props.health_check;
         let tg_options = ResourceOptions {
-            metadata: skip_metadata(&[(
-                "CKV_AWS_378",
-                "TLS ends at the load balancer; balancer-to-instance traffic stays inside the VPC, between two security tiers.",
-            )]),
+            metadata: crate::lint::suppressions(
+                &[(
+                    "CKV_AWS_378",
+                    "TLS ends at the load balancer; balancer-to-instance traffic stays inside the VPC, between two security tiers.",
+                )],
+                &[],
+            ),
             ..ResourceOptions::default()
         };
         let target_group = s.resource_with(

@@ -35,31 +35,3 @@ pub use secrets::{
 pub use settings::{
     AppSettings, AppSettingsProps, LocalDatabase, Setting, SettingSource, database_settings,
 };
-
-/// Resource `Metadata` suppressing linter findings, each with its reason, in the format
-/// `scripts/lint-templates.sh` documents: `checkov` ids and `cfn-lint` rule ids.
-pub(crate) fn suppressions(
-    checkov: &[(&str, &str)],
-    cfn_lint: &[(&str, &str)],
-) -> std::collections::BTreeMap<String, serde_json::Value> {
-    let mut out = std::collections::BTreeMap::new();
-    if !checkov.is_empty() {
-        let skip: Vec<serde_json::Value> = checkov
-            .iter()
-            .map(|(id, why)| serde_json::json!({"id": id, "comment": why}))
-            .collect();
-        out.insert("checkov".to_owned(), serde_json::json!({ "skip": skip }));
-    }
-    if !cfn_lint.is_empty() {
-        let ids: Vec<&str> = cfn_lint.iter().map(|(id, _)| *id).collect();
-        let reasons: serde_json::Map<String, serde_json::Value> = cfn_lint
-            .iter()
-            .map(|(id, why)| ((*id).to_owned(), serde_json::Value::from(*why)))
-            .collect();
-        out.insert(
-            "cfn-lint".to_owned(),
-            serde_json::json!({"config": {"ignore_checks": ids, "ignore_reasons": reasons}}),
-        );
-    }
-    out
-}

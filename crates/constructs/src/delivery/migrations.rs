@@ -1,13 +1,14 @@
 //! [`MigrationPipeline`]: CodePipeline Source → Migrate (CodeBuild in the VPC) → manual
 //! approval → roll the workload.
 
-use crate::data::{AppSettings, AuroraServerless, SecretRef, secret_read_statements, suppressions};
+use crate::data::{AppSettings, AuroraServerless, SecretRef, secret_read_statements};
 use crate::encryption::{
     EncryptedLogGroup, EncryptionKey, LOG_RETENTION_DAYS, logs_service_principal, retain,
 };
 use crate::error::ConstructError;
 use crate::fns;
 use crate::iam::{PolicyDocument, Principal, Statement};
+use crate::lint::suppressions;
 use crate::network::{InternetPeer, Port, Private, SecurityTier, Subnets, allow_to_internet};
 use crate::resources::codebuild::project as cb;
 use crate::resources::codepipeline::pipeline as cp;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::edge::log_bucket::{LogBucket, LogBucketProps, skip_metadata};
+use crate::edge::log_bucket::{LogBucket, LogBucketProps};
 use crate::edge::subzone::Subzone;
 use crate::edge::{domain_problem, label_problem};
 use crate::error::ConstructError;
@@ -313,10 +313,13 @@ impl Balancer {
         // Certificate, validated by DNS in the sub-zone once the delegation resolves.
         let mut cert_options = ResourceOptions::default();
         if host_names.iter().any(|h| h.starts_with("*.")) {
-            cert_options.metadata = skip_metadata(&[(
-                "CKV2_AWS_71",
-                "A wildcard name was requested explicitly in BalancerProps::host_names.",
-            )]);
+            cert_options.metadata = crate::lint::suppressions(
+                &[(
+                    "CKV2_AWS_71",
+                    "A wildcard name was requested explicitly in BalancerProps::host_names.",
+                )],
+                &[],
+            );
         }
         if zone.delegation().node_ref().stack() == s.node_ref().stack() {
             cert_options
@@ -369,10 +372,13 @@ impl Balancer {
             ..ResourceOptions::default()
         };
         if !props.deletion_protection {
-            lb_options.metadata = skip_metadata(&[(
-                "CKV_AWS_150",
-                "Deletion protection is turned off by configuration (BalancerProps::deletion_protection).",
-            )]);
+            lb_options.metadata = crate::lint::suppressions(
+                &[(
+                    "CKV_AWS_150",
+                    "Deletion protection is turned off by configuration (BalancerProps::deletion_protection).",
+                )],
+                &[],
+            );
         }
         let load_balancer = s.resource_with(
             "Resource",
@@ -719,10 +725,10 @@ fn suppress_port_80_findings(s: &mut Scope<'_>, tier: &SecurityTier) -> Result<(
         .map(|c| stack.node_ref(c))
         .collect();
     for rule in rules {
-        stack.options_mut(&rule)?.metadata.extend(skip_metadata(&[(
+        stack.options_mut(&rule)?.metadata.extend(crate::lint::suppressions(&[(
             "CKV_AWS_260",
             "Port 80 only serves the listener's 301 redirect to HTTPS; no content is served over HTTP.",
-        )]));
+        )], &[]));
     }
     Ok(())
 }

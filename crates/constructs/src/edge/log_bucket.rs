@@ -1,7 +1,5 @@
 //! `LogBucket`: an S3 bucket that AWS services deliver logs to.
 
-use std::collections::BTreeMap;
-
 use crate::encryption::retain;
 use crate::error::ConstructError;
 use crate::fns;
@@ -58,7 +56,7 @@ impl LogBucket {
         }
         let days = i64::from(props.expiration_days);
         let mut options = retain();
-        options.metadata = skip_metadata(&[("CKV_AWS_18", NO_ACCESS_LOGS_REASON)]);
+        options.metadata = crate::lint::suppressions(&[("CKV_AWS_18", NO_ACCESS_LOGS_REASON)], &[]);
         let bucket = s.resource_with(
             "Bucket",
             s3::Bucket {
@@ -173,14 +171,4 @@ impl LogBucket {
 /// `arn:…:s3:::<bucket>/<key>`.
 fn objects(bucket: &Handle<s3::Bucket>, key: impl Into<Value<String>>) -> Value<String> {
     fns::concat([bucket.attr_arn(), "/".into(), key.into()])
-}
-
-/// Resource `Metadata` that suppresses checkov checks, each with its reason (the format
-/// `scripts/lint-templates.sh` documents).
-pub(crate) fn skip_metadata(checks: &[(&str, &str)]) -> BTreeMap<String, serde_json::Value> {
-    let skip: Vec<serde_json::Value> = checks
-        .iter()
-        .map(|(id, reason)| serde_json::json!({"id": id, "comment": reason}))
-        .collect();
-    BTreeMap::from([("checkov".to_owned(), serde_json::json!({ "skip": skip }))])
 }
