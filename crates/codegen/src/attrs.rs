@@ -116,7 +116,7 @@ fn expand(
     if out.iter().any(|a| a.name == name) {
         return Ok(());
     }
-    let accessor = format!(
+    let base = format!(
         "attr_{}",
         segments
             .iter()
@@ -124,11 +124,13 @@ fn expand(
             .collect::<Vec<_>>()
             .join("_")
     );
-    if let Some(other) = out.iter().find(|a| a.accessor == accessor) {
-        bail!(
-            "attributes {} and {name} both map to accessor {accessor}",
-            other.name
-        );
+    // Two attributes can normalize to one name (`CertificateAuthorityData` and
+    // `CertificateAuthority.Data`); the later one, in schema order, gets a numeric suffix.
+    let mut accessor = base.clone();
+    let mut n = 2;
+    while out.iter().any(|a| a.accessor == accessor) {
+        accessor = format!("{base}_{n}");
+        n += 1;
     }
     out.push(Attr {
         name,

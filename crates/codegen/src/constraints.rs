@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use anyhow::{Result, bail};
 use serde_json::Value as Json;
 
-use crate::model::{join, pointer_list, ref_name};
+use crate::model::{join, pointer_list, ref_pointer};
 
 /// How deep the walk goes; registry schemas nest far less than this.
 const MAX_DEPTH: usize = 16;
@@ -146,15 +146,15 @@ impl<'a> Walker<'a> {
         for rule in own_rules(node)? {
             self.push(path, rule);
         }
-        if let Some(name) = ref_name(node)? {
-            if stack.contains(&name) {
+        if let Some(pointer) = ref_pointer(node)? {
+            if stack.contains(&pointer) {
                 return Ok(());
             }
-            let Some(def) = self.schema.get("definitions").and_then(|d| d.get(name)) else {
-                bail!("$ref to missing definition {name:?}");
+            let Some(target) = self.schema.pointer(pointer) else {
+                bail!("$ref to missing #{pointer}");
             };
-            stack.push(name);
-            self.walk(def, path, stack)?;
+            stack.push(pointer);
+            self.walk(target, path, stack)?;
             stack.pop();
             return Ok(());
         }

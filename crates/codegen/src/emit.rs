@@ -96,6 +96,19 @@ struct ResourceEmitter<'a> {
 }
 
 impl ResourceEmitter<'_> {
+    /// How the file names a shared item: imported and unqualified, unless the resource struct
+    /// itself has that name (`AWS::Connect::Rule`, `AWS::FraudDetector::List`), in which case
+    /// the shared item is written with its path and not imported.
+    fn n(&self, name: &str) -> String {
+        if name != self.model.rust_name {
+            name.to_owned()
+        } else if matches!(name, "Tag" | "Props") {
+            format!("crate::resources::{name}")
+        } else {
+            format!("crate::{name}")
+        }
+    }
+
     fn elem(&mut self, ty: &Ty) -> String {
         match ty {
             Ty::Str => "String".into(),
@@ -104,29 +117,33 @@ impl ResourceEmitter<'_> {
             Ty::Bool => "bool".into(),
             Ty::Json | Ty::List(_) | Ty::Map(_) => {
                 self.uses.json = true;
-                "Json".into()
+                self.n("Json")
             }
             Ty::Tag => {
                 self.uses.tag = true;
-                "Tag".into()
+                self.n("Tag")
             }
             Ty::Struct(i) => self.model.structs[*i].rust_name.clone(),
         }
     }
 
-    fn field_ty(&mut self, ty: &Ty) -> String {
-        match ty {
+    fn field_ty(&mut self, f: &Field) -> String {
+        if f.boxed {
+            self.uses.value = true;
+            return format!("{}<Box<{}>>", self.n("Value"), self.elem(&f.ty));
+        }
+        match &f.ty {
             Ty::List(inner) => {
                 self.uses.list = true;
-                format!("List<{}>", self.elem(inner))
+                format!("{}<{}>", self.n("List"), self.elem(inner))
             }
             Ty::Map(inner) => {
                 self.uses.map = true;
-                format!("Map<{}>", self.elem(inner))
+                format!("{}<{}>", self.n("Map"), self.elem(inner))
             }
             other => {
                 self.uses.value = true;
-                format!("Value<{}>", self.elem(other))
+                format!("{}<{}>", self.n("Value"), self.elem(other))
             }
         }
     }
@@ -159,7 +176,7 @@ impl ResourceEmitter<'_> {
                 paras.push("Changing it may replace the resource.".into());
             }
             doc(out, 4, &paras);
-            let ty = self.field_ty(&f.ty);
+            let ty = self.field_ty(f);
             if f.required {
                 let _ = writeln!(out, "    pub {}: {ty},", f.rust_name);
             } else {
@@ -185,7 +202,7 @@ impl ResourceEmitter<'_> {
             }
             let mut args = Vec::new();
             for f in &required {
-                let ty = self.field_ty(&f.ty);
+                let ty = self.field_ty(f);
                 args.push(format!("{}: impl Into<{ty}>", f.rust_name));
             }
             let _ = writeln!(out, "    pub fn new({}) -> Self {{", args.join(", "));
@@ -202,8 +219,8 @@ impl ResourceEmitter<'_> {
         out.push_str("}\n\n");
     }
 
-    fn props_body(fields: &[Field]) -> String {
-        let mut body = String::from("Props::new()");
+    fn props_body(&self, fields: &[Field]) -> String {
+        let mut body = format!("{}::new()", self.n("Props"));
         for f in fields {
             let method = if f.required { "req" } else { "opt" };
             let _ = write!(body, ".{method}({:?}, &self.{})", f.cfn_name, f.rust_name);
@@ -218,30 +235,36 @@ impl ResourceEmitter<'_> {
         }
         self.uses.handle = true;
         let name = &self.model.rust_name;
-        let _ = writeln!(out, "impl Handle<{name}> {{");
+        let _ = writeln!(out, "impl {}<{name}> {{", self.n("Handle"));
         for a in attrs {
             let mut summary = docs::summary(&a.description);
             if summary.is_empty() {
                 summary = format!("The `{}` attribute.", a.name);
             }
             doc(out, 4, &[format!("`Fn::GetAtt` `{}`: {summary}", a.name)]);
-            let elem = a.elem.rust();
-            if elem == "Json" {
+            let elem = if a.elem.rust() == "Json" {
                 self.uses.json = true;
-            }
+                self.n("Json")
+            } else {
+                a.elem.rust().to_owned()
+            };
             if a.list {
                 self.uses.list = true;
                 let _ = writeln!(
                     out,
-                    "    pub fn {}(&self) -> List<{elem}> {{ self.raw_list_attr({:?}) }}",
-                    a.accessor, a.name
+                    "    pub fn {}(&self) -> {}<{elem}> {{ self.raw_list_attr({:?}) }}",
+                    a.accessor,
+                    self.n("List"),
+                    a.name
                 );
             } else {
                 self.uses.value = true;
                 let _ = writeln!(
                     out,
-                    "    pub fn {}(&self) -> Value<{elem}> {{ self.raw_attr({:?}) }}",
-                    a.accessor, a.name
+                    "    pub fn {}(&self) -> {}<{elem}> {{ self.raw_attr({:?}) }}",
+                    a.accessor,
+                    self.n("Value"),
+                    a.name
                 );
             }
         }
@@ -256,7 +279,9 @@ impl ResourceEmitter<'_> {
         constraints: &[Constraint],
     ) {
         let attr_names: Vec<String> = attrs.iter().map(|a| a.name.clone()).collect();
-        out.push_str("static SCHEMA: ResourceSchema = ResourceSchema {\n");
+        let schema_ty = self.n("ResourceSchema");
+        let rule_ty = self.n("Rule");
+        let _ = writeln!(out, "static SCHEMA: {schema_ty} = {schema_ty} {{");
         let _ = writeln!(out, "    type_name: {:?},", self.t.type_name);
         let _ = writeln!(out, "    create_only: {},", str_list(&self.create_only));
         let _ = writeln!(
@@ -280,45 +305,48 @@ impl ResourceEmitter<'_> {
                 Rule::MinItems(n) => format!("MinItems({n})"),
                 Rule::MaxItems(n) => format!("MaxItems({n})"),
             };
-            let _ = writeln!(out, "        at({}, Rule::{rule}),", str_lit(&c.path));
+            let _ = writeln!(out, "        at({}, {rule_ty}::{rule}),", str_lit(&c.path));
         }
         out.push_str("    ],\n};\n");
     }
 
     fn imports(&self) -> String {
         let u = &self.uses;
-        let mut resource = vec!["ResourceSchema"];
-        if u.rule {
-            resource.push("Rule");
-        }
-        let mut resources = vec!["Props"];
-        if u.tag {
-            resources.push("Tag");
-        }
-        if u.rule {
-            resources.push("at");
-        }
-        let mut root = Vec::new();
-        for (used, name) in [
-            (u.handle, "Handle"),
-            (u.json, "Json"),
-            (u.list, "List"),
-            (u.map, "Map"),
-            (true, "Prop"),
-            (true, "Resource"),
-            (u.to_prop, "ToProp"),
-            (u.value, "Value"),
+        let own = self.model.rust_name.as_str();
+        let keep = |used: bool, name: &'static str| (used && name != own).then_some(name);
+        let resource: Vec<&str> = [keep(true, "ResourceSchema"), keep(u.rule, "Rule")]
+            .into_iter()
+            .flatten()
+            .collect();
+        let resources: Vec<&str> = [keep(true, "Props"), keep(u.tag, "Tag"), keep(u.rule, "at")]
+            .into_iter()
+            .flatten()
+            .collect();
+        let root: Vec<&str> = [
+            keep(u.handle, "Handle"),
+            keep(u.json, "Json"),
+            keep(u.list, "List"),
+            keep(u.map, "Map"),
+            keep(true, "Prop"),
+            keep(true, "Resource"),
+            keep(u.to_prop, "ToProp"),
+            keep(u.value, "Value"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut out = String::new();
+        for (module, names) in [
+            ("crate::resource", resource),
+            ("crate::resources", resources),
+            ("crate", root),
         ] {
-            if used {
-                root.push(name);
+            if !names.is_empty() {
+                let _ = writeln!(out, "use {module}::{{{}}};", names.join(", "));
             }
         }
-        format!(
-            "use crate::resource::{{{}}};\nuse crate::resources::{{{}}};\nuse crate::{{{}}};\n\n",
-            resource.join(", "),
-            resources.join(", "),
-            root.join(", ")
-        )
+        out.push('\n');
+        out
     }
 }
 
@@ -372,13 +400,16 @@ pub fn resource_file(
     e.emit_struct(&mut body, name, &[summary, about], &model.fields, true);
     let _ = write!(
         body,
-        "impl Resource for {name} {{\n\
+        "impl {} for {name} {{\n\
          const TYPE_NAME: &'static str = {:?};\n\
-         fn schema() -> &'static ResourceSchema {{ &SCHEMA }}\n\
-         fn properties(&self) -> Prop {{ {} }}\n\
+         fn schema() -> &'static {} {{ &SCHEMA }}\n\
+         fn properties(&self) -> {} {{ {} }}\n\
          }}\n\n",
+        e.n("Resource"),
         t.type_name,
-        ResourceEmitter::props_body(&model.fields)
+        e.n("ResourceSchema"),
+        e.n("Prop"),
+        e.props_body(&model.fields)
     );
     e.emit_attrs(&mut body, attrs);
     e.emit_schema(&mut body, &write_only, attrs, constraints);
@@ -406,11 +437,13 @@ pub fn resource_file(
         );
         let _ = write!(
             body,
-            "impl ToProp for {} {{\n\
-             fn to_prop(&self) -> Prop {{ {} }}\n\
+            "impl {} for {} {{\n\
+             fn to_prop(&self) -> {} {{ {} }}\n\
              }}\n",
+            e.n("ToProp"),
             s.rust_name,
-            ResourceEmitter::props_body(&s.fields)
+            e.n("Prop"),
+            e.props_body(&s.fields)
         );
     }
 
@@ -569,3 +602,72 @@ pub(crate) const fn at(path: &'static str, rule: Rule) -> Constraint {
     Constraint { path, rule }
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn generate(type_name: &str, schema: serde_json::Value) -> String {
+        let resource = type_name.rsplit("::").next().unwrap().to_owned();
+        let t = TypeSource {
+            type_name: type_name.to_owned(),
+            service: "X".into(),
+            resource: resource.clone(),
+            schema_path: "schemas/X/Y.json".into(),
+            schema,
+        };
+        let model =
+            crate::model::build(&crate::names::resource_type_name(&resource), &t.schema).unwrap();
+        let attrs = crate::attrs::attributes(type_name, &t.schema).unwrap();
+        let constraints = crate::constraints::constraints(&t.schema).unwrap();
+        resource_file(&t, &model, &attrs, &constraints, "0.0.0")
+    }
+
+    #[test]
+    fn a_resource_named_like_a_shared_type_uses_the_shared_type_by_path() {
+        let text = generate(
+            "AWS::X::List",
+            json!({
+                "properties": {
+                    "Items": {"type": "array", "items": {"type": "string"}},
+                    "Arn": {"type": "string"}
+                },
+                "readOnlyProperties": ["/properties/Arn"]
+            }),
+        );
+        assert!(text.contains("pub struct List {"), "{text}");
+        assert!(text.contains("Option<crate::List<String>>"), "{text}");
+        assert!(
+            text.contains("use crate::{Handle, Prop, Resource, Value};"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_field_closing_a_cycle_is_boxed() {
+        let text = generate(
+            "AWS::X::Y",
+            json!({
+                "properties": {"Filter": {"$ref": "#/definitions/Filter"}},
+                "definitions": {"Filter": {"type": "object", "properties": {
+                    "Not": {"$ref": "#/definitions/Filter"},
+                    "Key": {"type": "string"}
+                }}}
+            }),
+        );
+        assert!(
+            text.contains("pub not: Option<Value<Box<Filter>>>"),
+            "{text}"
+        );
+        assert!(text.contains("pub filter: Option<Value<Filter>>"), "{text}");
+    }
+
+    #[test]
+    fn literals_read_naturally() {
+        assert_eq!(str_lit(r"^\d+$"), r#"r"^\d+$""#);
+        assert_eq!(str_lit(r#"a"\b"#), r###"r#"a"\b"#"###);
+        assert_eq!(str_lit("plain"), "\"plain\"");
+        assert_eq!(f64_lit(1.0), "1.0");
+    }
+}

@@ -61,7 +61,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<String, String>> {
     let mut types = Vec::new();
 
     for t in &sources.types {
-        let struct_name = names::type_name(&t.resource);
+        let struct_name = names::resource_type_name(&t.resource);
         let module = names::module_name(&t.resource);
         let service = names::service_module(&t.service);
         let model = model::build(&struct_name, &t.schema)

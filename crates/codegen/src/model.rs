@@ -62,6 +62,9 @@ pub struct Field {
     pub ty: Ty,
     /// Whether the schema requires it (then it is not an `Option`).
     pub required: bool,
+    /// Whether a struct value is boxed because the field closes a cycle of structs
+    /// (`Statement` → `NotStatement` → `Statement`), which would otherwise have infinite size.
+    pub boxed: bool,
     /// The schema description (raw).
     pub description: String,
 }
@@ -116,30 +119,40 @@ pub fn join(path: &str, name: &str) -> String {
     }
 }
 
-/// The definition name of a local `$ref` (`#/definitions/Name`).
-pub fn ref_name(node: &Json) -> Result<Option<&str>> {
+/// The JSON pointer of a `$ref` within the schema document (`#/definitions/Name` gives
+/// `/definitions/Name`); references to other documents are not supported.
+pub fn ref_pointer(node: &Json) -> Result<Option<&str>> {
     match node.get("$ref").and_then(Json::as_str) {
         None => Ok(None),
-        Some(r) => match r.strip_prefix("#/definitions/") {
-            Some(name) if !name.contains('/') => Ok(Some(name)),
-            _ => bail!("unsupported $ref {r:?} (only #/definitions/<Name> is handled)"),
+        Some(r) => match r.strip_prefix('#') {
+            Some(pointer) if pointer.starts_with('/') => Ok(Some(pointer)),
+            _ => bail!("unsupported $ref {r:?} (only references within the schema are handled)"),
         },
     }
 }
 
-/// Follows `$ref`s to the definition they name; returns the node and the definition name of the
-/// last `$ref` followed, if any.
+/// The last segment of a JSON pointer, unescaped: a name for what it points at.
+pub fn pointer_name(pointer: &str) -> String {
+    pointer
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .replace("~1", "/")
+        .replace("~0", "~")
+}
+
+/// Follows `$ref`s to what they point at; returns the node and the pointer of the last `$ref`
+/// followed, if any.
 pub fn deref<'a>(schema: &'a Json, mut node: &'a Json) -> Result<(&'a Json, Option<&'a str>)> {
-    let mut def = None;
+    let mut target = None;
     for _ in 0..16 {
-        match ref_name(node)? {
-            None => return Ok((node, def)),
-            Some(name) => {
+        match ref_pointer(node)? {
+            None => return Ok((node, target)),
+            Some(pointer) => {
                 node = schema
-                    .get("definitions")
-                    .and_then(|d| d.get(name))
-                    .with_context(|| format!("$ref to missing definition {name:?}"))?;
-                def = Some(name);
+                    .pointer(pointer)
+                    .with_context(|| format!("$ref to missing #{pointer}"))?;
+                target = Some(pointer);
             }
         }
     }
@@ -220,9 +233,9 @@ impl<'a> Builder<'a> {
         hint: &str,
         stack: &mut Vec<String>,
     ) -> Result<Ty> {
-        let (node, def) = deref(self.schema, node)?;
-        let (location, hint) = match def {
-            Some(name) => (format!("#/definitions/{name}"), name.to_owned()),
+        let (node, target) = deref(self.schema, node)?;
+        let (location, hint) = match target {
+            Some(pointer) => (format!("#{pointer}"), pointer_name(pointer)),
             None => (location, hint.to_owned()),
         };
         let types = types_of(node);
@@ -391,10 +404,49 @@ impl<'a> Builder<'a> {
                 rust_name,
                 ty,
                 required: required.contains(name.as_str()),
+                boxed: false,
                 description: desc.to_owned(),
             });
         }
         Ok(fields)
+    }
+}
+
+/// Boxes the struct-valued fields that close a cycle: the back edges of a depth-first walk from
+/// the resource's fields (then from every struct, in order) over by-value struct fields.
+fn box_cycles(root: &[Field], structs: &mut [StructDef]) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    fn visit(i: usize, structs: &mut [StructDef], marks: &mut [Mark]) {
+        marks[i] = Mark::Open;
+        for f in 0..structs[i].fields.len() {
+            if let Ty::Struct(j) = structs[i].fields[f].ty {
+                match marks[j] {
+                    Mark::Open => structs[i].fields[f].boxed = true,
+                    Mark::New => visit(j, structs, marks),
+                    Mark::Done => {}
+                }
+            }
+        }
+        marks[i] = Mark::Done;
+    }
+    let mut marks = vec![Mark::New; structs.len()];
+    let starts: Vec<usize> = root
+        .iter()
+        .filter_map(|f| match f.ty {
+            Ty::Struct(i) => Some(i),
+            _ => None,
+        })
+        .chain(0..structs.len())
+        .collect();
+    for i in starts {
+        if marks[i] == Mark::New {
+            visit(i, structs, &mut marks);
+        }
     }
 }
 
@@ -428,6 +480,8 @@ pub fn build(rust_name: &str, schema: &Json) -> Result<Model> {
         b.structs[i].fields = struct_fields;
         i += 1;
     }
+
+    box_cycles(&fields, &mut b.structs);
 
     // Names: the resource first, then definitions, then inline objects, each in order of use.
     let mut taken: BTreeSet<String> = names::RESERVED_TYPE_NAMES
@@ -532,5 +586,7 @@ mod tests {
         assert_eq!(model.structs.len(), 1);
         assert_eq!(model.structs[0].rust_name, "RuleProperty");
         assert_eq!(model.structs[0].fields[0].ty, Ty::Struct(0));
+        assert!(model.structs[0].fields[0].boxed, "a direct cycle is boxed");
+        assert!(!model.fields[0].boxed);
     }
 }

@@ -50,6 +50,32 @@ pub fn type_name(cfn: &str) -> String {
     }
 }
 
+/// Standard-library names a resource struct must not shadow (a shared name of this crate is
+/// written with its path instead, see `emit`).
+const PRELUDE: &[&str] = &[
+    "Box",
+    "Clone",
+    "Debug",
+    "Default",
+    "Option",
+    "PartialEq",
+    "Result",
+    "Self",
+    "String",
+    "Vec",
+];
+
+/// The resource struct's name: [`type_name`], with `Resource` appended in the unlikely case it
+/// would shadow a standard-library name.
+pub fn resource_type_name(cfn: &str) -> String {
+    let name = type_name(cfn);
+    if PRELUDE.contains(&name.as_str()) {
+        format!("{name}Resource")
+    } else {
+        name
+    }
+}
+
 /// `DBSubnetGroupName` → `db_subnet_group_name`, `Type` → `type_`.
 pub fn field_name(cfn: &str) -> String {
     let name = cfn.to_snake_case();
@@ -82,6 +108,8 @@ mod tests {
         assert_eq!(type_name("EIP"), "Eip");
         assert_eq!(type_name("DBCluster"), "DbCluster");
         assert_eq!(type_name("VPCGatewayAttachment"), "VpcGatewayAttachment");
+        assert_eq!(resource_type_name("Rule"), "Rule");
+        assert_eq!(resource_type_name("String"), "StringResource");
         assert_eq!(field_name("DBSubnetGroupName"), "db_subnet_group_name");
         assert_eq!(
             field_name("EnableIAMDatabaseAuthentication"),

@@ -138,6 +138,13 @@ impl ToProp for Prop {
     }
 }
 
+/// Boxed values (recursive property structs box the field that closes the cycle).
+impl<T: ToProp> ToProp for Box<T> {
+    fn to_prop(&self) -> Prop {
+        (**self).to_prop()
+    }
+}
+
 /// A property value of type `T`: a literal, or an expression that evaluates to a `T`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<T> {

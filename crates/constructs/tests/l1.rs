@@ -37,6 +37,10 @@ fn a_vpc_renders_only_the_properties_that_are_set() {
         }))
     );
     assert_eq!(ec2::Vpc::default().properties(), Prop::Map(vec![]));
+    // Recursive property structs box the field that closes the cycle; boxes render as their
+    // contents.
+    let tag = Tag::new("Name", "main");
+    assert_eq!(Box::new(tag.clone()).to_prop(), tag.to_prop());
     assert_eq!(<ec2::Vpc as Resource>::TYPE_NAME, "AWS::EC2::VPC");
 }
 
