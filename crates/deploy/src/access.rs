@@ -161,7 +161,7 @@ fn grants(resource: ResourceView<'_>) -> Vec<(WideningKind, Value)> {
             for rule in items(prop("SecurityGroupIngress")) {
                 out.push((WideningKind::Ingress, rule.clone()));
             }
-            for rule in items(prop("SecurityGroupEgress")) {
+            for rule in items(prop("SecurityGroupEgress")).filter(|r| !is_deny_all_placeholder(r)) {
                 out.push((WideningKind::Egress, rule.clone()));
             }
         }
@@ -178,6 +178,16 @@ fn grants(resource: ResourceView<'_>) -> Vec<(WideningKind, Value)> {
         _ => {}
     }
     out
+}
+
+/// The egress rule that stands for "no egress at all" (CloudFormation adds allow-all egress to a
+/// group without rules): ICMP type 252 code 86 to `255.255.255.255/32`, which matches nothing.
+/// It grants nothing, so it is not a widening.
+fn is_deny_all_placeholder(rule: &Value) -> bool {
+    rule.get("CidrIp").and_then(Value::as_str) == Some("255.255.255.255/32")
+        && rule.get("IpProtocol").and_then(Value::as_str) == Some("icmp")
+        && rule.get("FromPort").and_then(Value::as_i64) == Some(252)
+        && rule.get("ToPort").and_then(Value::as_i64) == Some(86)
 }
 
 fn items(value: Option<&Value>) -> impl Iterator<Item = &Value> {
@@ -359,6 +369,17 @@ mod tests {
             text[1].contains("tcp 8080-8081 from SourceSecurityGroupId="),
             "{text:#?}"
         );
+    }
+
+    #[test]
+    fn the_no_egress_placeholder_is_not_a_widening() {
+        let new = t(
+            json!({"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+            "GroupDescription": "closed",
+            "SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "IpProtocol": "icmp",
+                "FromPort": 252, "ToPort": 86, "Description": "Disallow all traffic"}]}}}}),
+        );
+        assert!(access_widening(None, &new).is_empty());
     }
 
     #[test]
