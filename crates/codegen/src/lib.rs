@@ -24,6 +24,7 @@ pub mod emit;
 pub mod fixups;
 pub mod format;
 pub mod model;
+pub mod modules;
 pub mod names;
 pub mod sources;
 
@@ -57,7 +58,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<String, String>> {
     let sources = sources::load(root)?;
     let version = &sources.cfn_lint_version;
     let mut files = BTreeMap::new();
-    let mut services: BTreeMap<String, Vec<emit::ServiceEntry>> = BTreeMap::new();
+    let mut services: BTreeMap<String, Vec<modules::ServiceEntry>> = BTreeMap::new();
     let mut types = Vec::new();
 
     for t in &sources.types {
@@ -72,7 +73,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<String, String>> {
             .with_context(|| format!("{}: constraints", t.schema_path))?;
         let text = emit::resource_file(t, &model, &attrs, &constraints, version);
         files.insert(format!("{service}/{module}.rs"), text);
-        types.push(emit::TypeEntry {
+        types.push(modules::TypeEntry {
             type_name: t.type_name.clone(),
             path: format!("{service}::{struct_name}"),
         });
@@ -80,7 +81,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<String, String>> {
         if entries.iter().any(|e| e.module == module) {
             anyhow::bail!("{}: module {module} is generated twice", t.type_name);
         }
-        entries.push(emit::ServiceEntry {
+        entries.push(modules::ServiceEntry {
             module,
             struct_name,
         });
@@ -94,13 +95,13 @@ pub fn generate(root: &Path) -> Result<BTreeMap<String, String>> {
             .unwrap_or(service);
         files.insert(
             format!("{service}/mod.rs"),
-            emit::service_file(cfn_service, entries, version),
+            modules::service_file(cfn_service, entries, version),
         );
     }
     let service_names: BTreeSet<String> = services.keys().cloned().collect();
     files.insert(
         "mod.rs".to_owned(),
-        emit::top_file(&service_names, &types, version),
+        modules::top_file(&service_names, &types, version),
     );
     format_all(root, files)
 }
