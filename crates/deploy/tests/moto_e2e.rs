@@ -1,5 +1,6 @@
 //! End-to-end against the moto server: create, no-change (both spellings), update, diff and
-//! destroy of a real network stack, checked through the emulator's EC2 API.
+//! destroy of a real network stack, checked through the emulator's EC2 API; two stacks wired by
+//! an export and `Fn::ImportValue`, both deployed through change sets.
 
 mod support;
 
@@ -217,10 +218,180 @@ async fn network_stack_lifecycle_against_moto() {
     assert!(cfn.describe_stack(STACK).await.unwrap().is_none());
     let subnets = ec2(&moto, &format!("Action=DescribeSubnets&{filter}")).await;
     assert_eq!(count(&subnets, "<subnetId>"), 0, "{subnets}");
+    // No VPC with the stack's block at all: describing the deleted stack (by id, as the engine
+    // polls it) must not evaluate its outputs and so re-create what they reference.
+    assert_eq!(vpcs_with_block(&moto, "10.20.0.0/16").await, 0);
     let out = destroy_stack(&cfn, &asm.stacks[0], &rec, &cancel)
         .await
         .unwrap();
     assert!(matches!(out, DestroyOutcome::NotDeployed { .. }));
+    let errors = moto.server_errors();
+    assert!(errors.is_empty(), "moto answered HTTP 500: {errors:?}");
+}
+
+async fn vpcs_with_block(moto: &Moto, cidr: &str) -> usize {
+    let vpcs = ec2(
+        moto,
+        &format!(
+            "Action=DescribeVpcs&Filter.1.Name=cidr&Filter.1.Value.1={}",
+            encode(cidr)
+        ),
+    )
+    .await;
+    count(&vpcs, "<vpcId>")
+}
+
+async fn cfn_query(moto: &Moto, query: &str) -> (u16, String) {
+    post_form(
+        &moto.addr(),
+        "cloudformation",
+        &format!("Version=2010-05-15&{query}"),
+    )
+    .await
+}
+
+/// ListExports as (name, value) pairs.
+async fn exports(moto: &Moto) -> Vec<(String, String)> {
+    let (status, body) = cfn_query(moto, "Action=ListExports").await;
+    assert_eq!(status, 200, "ListExports: {body}");
+    let tag = |t: &str| -> Vec<String> {
+        body.split(&format!("<{t}>"))
+            .skip(1)
+            .filter_map(|r| r.split_once(&format!("</{t}>")).map(|(v, _)| v.to_owned()))
+            .collect()
+    };
+    tag("Name").into_iter().zip(tag("Value")).collect()
+}
+
+/// The exporting stack: a VPC whose id (and, in v1, its block) is exported.
+fn exporter(with_cidr_export: bool) -> Value {
+    let mut outputs = json!({
+        "VpcId": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "refarch-test-VpcId"}}
+    });
+    if with_cidr_export {
+        outputs["VpcCidr"] = json!({
+            "Value": {"Fn::GetAtt": ["Vpc", "CidrBlock"]},
+            "Export": {"Name": "refarch-test-VpcCidr"}
+        });
+    }
+    json!({
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.40.0.0/16"},
+                    "Metadata": {"construct:path": "Exporter/Vpc/Resource"}}
+        },
+        "Outputs": outputs
+    })
+}
+
+/// The importing stack: a subnet in the exporter's VPC.
+fn importer() -> Value {
+    json!({
+        "Resources": {
+            "Subnet": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": {"Fn::ImportValue": "refarch-test-VpcId"},
+                               "CidrBlock": "10.40.7.0/24"},
+                "Metadata": {"construct:path": "Importer/Subnet/Resource"}
+            }
+        },
+        "Outputs": {"SubnetVpc": {"Value": {"Fn::ImportValue": "refarch-test-VpcId"}}}
+    })
+}
+
+fn one_stack(dir: &std::path::Path, name: &str, template: &Value) -> Assembly {
+    support::write_assembly(dir, name, template, json!({}));
+    Assembly::load(dir).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_is_imported_across_change_set_stacks_on_moto() {
+    let Some(moto) = Moto::start("exports") else {
+        return;
+    };
+    let timing = Timing::fast();
+    let config = support::local_config(&moto.url(), &timing).await;
+    let cfn = Cfn::new(&config, Some("us-east-1"), timing);
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let cancel = Cancel::new();
+    let rec = Recorder::default();
+    let options = DeployOptions::default();
+
+    // The exporter, created through a change set, registers both exports.
+    let a = one_stack(dir_a.path(), "Exporter", &exporter(true));
+    let out = deploy_stack(&cfn, &a.stacks[0], &options, &rec, &cancel)
+        .await
+        .unwrap();
+    let StackOutcome::Deployed { outputs, .. } = &out else {
+        panic!("{out:?}")
+    };
+    let vpc_id = outputs
+        .iter()
+        .find(|(k, _)| k == "VpcId")
+        .map(|(_, v)| v.clone())
+        .expect("VpcId output");
+    let mut listed = exports(&moto).await;
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            ("refarch-test-VpcCidr".to_owned(), "10.40.0.0/16".to_owned()),
+            ("refarch-test-VpcId".to_owned(), vpc_id.clone()),
+        ]
+    );
+
+    // The importer, also through a change set, resolves the import: its subnet is in that VPC.
+    let b = one_stack(dir_b.path(), "Importer", &importer());
+    let out = deploy_stack(&cfn, &b.stacks[0], &options, &rec, &cancel)
+        .await
+        .unwrap();
+    let StackOutcome::Deployed {
+        status, outputs, ..
+    } = &out
+    else {
+        panic!("{out:?}")
+    };
+    assert_eq!(status, "CREATE_COMPLETE");
+    assert!(
+        outputs
+            .iter()
+            .any(|(k, v)| k == "SubnetVpc" && *v == vpc_id),
+        "{outputs:?}"
+    );
+    let subnets = ec2(
+        &moto,
+        &format!(
+            "Action=DescribeSubnets&Filter.1.Name=vpc-id&Filter.1.Value.1={}",
+            encode(&vpc_id)
+        ),
+    )
+    .await;
+    assert!(subnets.contains("10.40.7.0/24"), "{subnets}");
+
+    // Importer gone, then an update of the exporter drops the export it no longer declares.
+    destroy_stack(&cfn, &b.stacks[0], &rec, &cancel)
+        .await
+        .unwrap();
+    let a = one_stack(dir_a.path(), "Exporter", &exporter(false));
+    let out = deploy_stack(&cfn, &a.stacks[0], &options, &rec, &cancel)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&out, StackOutcome::Deployed { status, .. } if status == "UPDATE_COMPLETE"),
+        "{out:?}"
+    );
+    assert_eq!(
+        exports(&moto).await,
+        [("refarch-test-VpcId".to_owned(), vpc_id.clone())]
+    );
+
+    // DeleteStack of an exporting stack succeeds on its first call, and takes the export along.
+    let (status, body) = cfn_query(&moto, "Action=DeleteStack&StackName=Exporter").await;
+    assert_eq!(status, 200, "DeleteStack: {body}");
+    assert!(cfn.describe_stack("Exporter").await.unwrap().is_none());
+    assert_eq!(exports(&moto).await, []);
+    assert_eq!(vpcs_with_block(&moto, "10.40.0.0/16").await, 0);
+    let errors = moto.server_errors();
+    assert!(errors.is_empty(), "moto answered HTTP 500: {errors:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,29 +6,28 @@
 //! - `deploy` creates it: the VPC (172.18.0.0/16), the seed's six subnets (.1/.2 public,
 //!   .11/.12 private, .21/.22 isolated) in two zones, their route tables (public ones to the
 //!   internet gateway, private ones to a NAT gateway per zone), NAT gateways and interface
-//!   endpoints, all checked through the emulator's EC2 API; no change set is left behind;
+//!   endpoints, all checked through the emulator's EC2 API; the stack's exports are registered
+//!   (ListExports); no change set is left behind;
 //! - a second `deploy` is a no-op (exit 0, "no changes", nothing replaced);
 //! - `diff --fail` with a config file (`az_count = 3`, `interface_endpoints = false`) exits 1,
 //!   `deploy --config` updates the stack in place (same VPC and subnets, a third zone's three
-//!   subnets, route tables and NAT gateway added, the endpoints' security group removed), and
+//!   subnets, route tables and NAT gateway added, the endpoints and their security group
+//!   removed: deleted in EC2, their network interfaces gone, the group's export dropped), and
 //!   `diff --fail` afterwards exits 0 with no differences;
-//! - `destroy --yes` deletes the stack (DescribeStacks: does not exist), its VPC and subnets,
-//!   reports the flow-log key and log group kept by `DeletionPolicy: Retain`, leaves no change
-//!   set; a second `destroy` says it is not deployed.
+//! - `destroy --yes` deletes the stack (DescribeStacks: does not exist), its VPC (no
+//!   172.18.0.0/16 VPC is left at all), subnets, NAT gateways, endpoints, Elastic IPs and
+//!   exports, reports the flow-log key and log group kept by `DeletionPolicy: Retain`, leaves no
+//!   change set; a second `destroy` says it is not deployed;
+//! - the emulator never answered HTTP 500 (e.g. DeleteStack succeeds on its first call).
 //!
 //! Only the network stack: moto fully emulates its resource types (VPC, subnets, route tables,
 //! gateways, endpoints, security groups, flow logs, KMS, Logs, IAM), while the other stacks need
 //! services it does not (Aurora Serverless v2 and its Data API, ACM validation, Route 53
 //! delegation, Image Builder, CodePipeline with VPC CodeBuild).
 //!
-//! Known gaps of the emulator (moto 5.2.5 with `moto_server.py`) the assertions step around:
-//! removing NAT gateways or VPC endpoints in an update leaves them in EC2 (no CloudFormation
-//! delete handler), so the endpoints' removal is checked through the stack's resources; subnet
-//! route-table associations are not listed by DescribeRouteTables; change-set executions do not
-//! register the stack's exports, so moto's DeleteStack answers HTTP 500 after deleting the
-//! resources (the engine retries it), and describing the deleted stack afterwards re-creates the
-//! resources its outputs reference (hence "the stack's VPC is gone" is checked by id, not by
-//! CIDR).
+//! Known gap of the emulator (moto 5.2.5 with `moto_server.py`) the assertions step around:
+//! subnet route-table associations are not listed by DescribeRouteTables. As in EC2, deleted NAT
+//! gateways and VPC endpoints stay visible with state `deleted`.
 //!
 //! Skipped with a loud message when `MOTO_PYTHON` is unset (fails instead when `CI` is set);
 //! `scripts/test.sh` sets it.
@@ -66,6 +65,43 @@ fn assert_no_change_sets(moto: &Moto, when: &str) {
         values(&body, "ChangeSetName").is_empty(),
         "change sets left {when}: {body}"
     );
+}
+
+/// The region's exports as (name, value), from ListExports.
+fn exports(moto: &Moto) -> Vec<(String, String)> {
+    let (status, body) = moto.cfn("Action=ListExports");
+    assert_eq!(status, 200, "ListExports: {body}");
+    values(&body, "Name")
+        .into_iter()
+        .zip(values(&body, "Value"))
+        .collect()
+}
+
+/// The states of `what` (`NatGateways`, `VpcEndpoints`) in `vpc`.
+fn states(moto: &Moto, what: &str, vpc: &str) -> Vec<String> {
+    let body = moto.ec2(&format!(
+        "Action=Describe{what}&Filter.1.Name=vpc-id&Filter.1.Value.1={}",
+        encode(vpc)
+    ));
+    values(&body, "state")
+}
+
+/// The VPC endpoints of `vpc` as (service, state), sorted.
+fn endpoint_states(moto: &Moto, vpc: &str) -> Vec<(String, String)> {
+    let body = moto.ec2(&format!(
+        "Action=DescribeVpcEndpoints&Filter.1.Name=vpc-id&Filter.1.Value.1={}",
+        encode(vpc)
+    ));
+    let services = values(&body, "serviceName");
+    let states = values(&body, "state");
+    assert_eq!(services.len(), states.len(), "{body}");
+    let mut out: Vec<_> = services
+        .into_iter()
+        .map(|s| s.trim_start_matches("com.amazonaws.us-east-1.").to_owned())
+        .zip(states)
+        .collect();
+    out.sort();
+    out
 }
 
 fn stack_status(moto: &Moto) -> String {
@@ -118,6 +154,12 @@ fn check_network(moto: &Moto, vpc: &str, azs: u8, endpoint_group: bool) -> Vec<S
     let nats = moto.ec2(&format!("Action=DescribeNatGateways&{in_vpc}"));
     assert_eq!(values(&nats, "natGatewayId").len(), azs_n, "{nats}");
     assert_eq!(count(&nats, "<state>available</state>"), azs_n, "{nats}");
+    let addresses = moto.ec2("Action=DescribeAddresses");
+    assert_eq!(
+        values(&addresses, "allocationId").len(),
+        azs_n,
+        "{addresses}"
+    );
 
     let groups = moto.ec2(&format!("Action=DescribeSecurityGroups&{in_vpc}"));
     let own: Vec<String> = values(&groups, "groupName")
@@ -179,6 +221,19 @@ fn network_stack_deploys_no_ops_updates_and_destroys_through_the_cli() {
     );
     assert_eq!(stack_status(&moto), "CREATE_COMPLETE");
     assert_no_change_sets(&moto, "after the create");
+    let exported = exports(&moto);
+    assert_eq!(
+        exported.len(),
+        8,
+        "VPC, six subnets, endpoint group: {exported:?}"
+    );
+    assert!(
+        exported
+            .iter()
+            .all(|(name, _)| name.starts_with(&format!("{STACK}:"))),
+        "{exported:?}"
+    );
+    assert!(exported.iter().any(|(_, v)| *v == vpc), "{exported:?}");
 
     // The same deploy again: nothing to do, nothing touched.
     let run = cli.run(&[&deploy[..], &["--out", out][..]].concat());
@@ -204,8 +259,34 @@ fn network_stack_deploys_no_ops_updates_and_destroys_through_the_cli() {
         subnets.iter().all(|s| updated.contains(s)),
         "the first two zones' subnets are kept: {subnets:?} vs {updated:?}"
     );
-    // The interface endpoints and their security group left the stack (moto keeps removed
-    // endpoints in EC2, so the stack's own resource list is the evidence).
+    // The interface endpoints and their security group left the stack and EC2 (state
+    // `deleted`, their network interfaces gone: only the three NAT gateways' are left; the S3
+    // gateway endpoint stays), and the group's export went with it.
+    let deleted = "deleted".to_owned();
+    assert_eq!(
+        endpoint_states(&moto, &vpc),
+        [
+            ("ec2messages".to_owned(), deleted.clone()),
+            ("logs".to_owned(), deleted.clone()),
+            ("s3".to_owned(), "available".to_owned()),
+            ("secretsmanager".to_owned(), deleted.clone()),
+            ("ssm".to_owned(), deleted.clone()),
+            ("ssmmessages".to_owned(), deleted.clone()),
+        ]
+    );
+    let enis = moto.ec2(&format!(
+        "Action=DescribeNetworkInterfaces&Filter.1.Name=vpc-id&Filter.1.Value.1={}",
+        encode(&vpc)
+    ));
+    assert_eq!(values(&enis, "networkInterfaceId").len(), 3, "{enis}");
+    let exported = exports(&moto);
+    assert_eq!(exported.len(), 10, "VPC, nine subnets: {exported:?}");
+    assert!(
+        !exported
+            .iter()
+            .any(|(name, _)| name.contains("VpcEndpointsSecurityGroup")),
+        "{exported:?}"
+    );
     let resources = stack_resources(&moto);
     let endpoints: Vec<_> = resources
         .iter()
@@ -257,9 +338,29 @@ fn network_stack_deploys_no_ops_updates_and_destroys_through_the_cli() {
         encode(&vpc)
     ));
     assert!(values(&left, "subnetId").is_empty(), "{left}");
+    // Describing the deleted stack (the engine polls it by id) did not bring anything back.
+    let same_block =
+        moto.ec2("Action=DescribeVpcs&Filter.1.Name=cidr&Filter.1.Value.1=172.18.0.0%2F16");
+    assert!(values(&same_block, "vpcId").is_empty(), "{same_block}");
+    let nat_states = states(&moto, "NatGateways", &vpc);
+    assert_eq!(nat_states, ["deleted"; 3], "NAT gateways");
+    let endpoints = endpoint_states(&moto, &vpc);
+    assert_eq!(endpoints.len(), 6, "{endpoints:?}");
+    assert!(
+        endpoints.iter().all(|(_, s)| s == "deleted"),
+        "{endpoints:?}"
+    );
+    let addresses = moto.ec2("Action=DescribeAddresses");
+    assert!(values(&addresses, "publicIp").is_empty(), "{addresses}");
+    assert_eq!(exports(&moto), [], "exports left after the destroy");
 
     // Destroying again is harmless.
     let run = cli.run(&[&destroy[..], &["--config", config, "--out", out][..]].concat());
     run.expect_code(0)
         .expect_stdout(&format!("{STACK}: not deployed"));
+    let errors = moto.server_errors();
+    assert!(
+        errors.is_empty(),
+        "the emulator answered HTTP 500: {errors:?}"
+    );
 }

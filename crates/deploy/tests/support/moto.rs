@@ -60,6 +60,17 @@ impl Moto {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// The requests the server answered with HTTP 500 so far (its log lines): moto's internal
+    /// errors, which the SDK and the engine retry and so would otherwise go unnoticed.
+    pub fn server_errors(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("HTTP/1.1\" 500 "))
+            .map(str::to_owned)
+            .collect()
+    }
+
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {

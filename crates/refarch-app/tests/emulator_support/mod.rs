@@ -93,6 +93,17 @@ impl Moto {
         );
     }
 
+    /// The requests the server answered with HTTP 500 so far (its log lines): moto's internal
+    /// errors, which clients retry and so would otherwise go unnoticed.
+    pub fn server_errors(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("HTTP/1.1\" 500 "))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// One query-protocol POST to `service` (`ec2`, `cloudformation`); returns (status, body).
     /// A fake SigV4 header names the service, which is how moto routes requests on a bare IP
     /// endpoint (it does not check signatures).
