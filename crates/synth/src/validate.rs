@@ -40,8 +40,85 @@ fn compiled(pattern: &'static str) -> Option<Regex> {
     };
     guard
         .entry(pattern)
-        .or_insert_with(|| Regex::new(pattern).ok())
+        .or_insert_with(|| Regex::new(&ecma_to_rust(pattern)).ok())
         .clone()
+}
+
+/// Rewrites the ECMA-262 (and Python-flavoured) constructs registry schemas use into the syntax
+/// of our regex engine, keeping their meaning:
+/// - an unescaped `[` inside a character class is a literal in ECMA-262, a nested class here;
+/// - a quantified lookaround such as `(?!\.)+` (ECMA-262 Annex B) means the same as the bare
+///   lookaround, which is what it becomes;
+/// - `\Z` (Python's end of string, found in a few schemas) is `\z`.
+pub fn ecma_to_rust(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut in_class = false;
+    // Stack of groups: whether each open group is a lookaround.
+    let mut groups: Vec<bool> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                let next = chars.get(i + 1).copied();
+                match next {
+                    Some('Z') => out.push_str("\\z"),
+                    Some(n) => {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                    None => out.push('\\'),
+                }
+                i += 2;
+                continue;
+            }
+            '[' if in_class => out.push_str("\\["),
+            '[' => {
+                in_class = true;
+                out.push('[');
+                // A leading `^` or `]` belongs to the class syntax.
+                if chars.get(i + 1) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '(' if !in_class => {
+                let lookaround = chars.get(i + 1) == Some(&'?')
+                    && matches!(chars.get(i + 2), Some('=' | '!' | '<'))
+                    && !(chars.get(i + 2) == Some(&'<')
+                        && !matches!(chars.get(i + 3), Some('=' | '!')));
+                groups.push(lookaround);
+                out.push('(');
+            }
+            ')' if !in_class => {
+                out.push(')');
+                if groups.pop() == Some(true) {
+                    // Drop a quantifier applied to a lookaround.
+                    match chars.get(i + 1) {
+                        Some('+' | '*' | '?') => i += 1,
+                        Some('{') => {
+                            if let Some(end) = chars[i + 1..].iter().position(|c| *c == '}') {
+                                i += end + 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Whether every pattern in `schema` compiles with our regex engine (checked by a test over all
@@ -403,6 +480,24 @@ pub(crate) fn check_quotas(sink: &mut Sink<'_>, template: &Json, body: &str) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ecma_patterns_are_translated_without_changing_their_meaning() {
+        let sg = ecma_to_rust(r"^([a-z,A-Z,0-9,. _\-:/()#,@[\]+=&;\{\}!$*])*$");
+        let re = Regex::new(&sg).expect("compiles");
+        assert!(re.is_match("web [tier] (prod) #1").expect("match"));
+        assert!(!re.is_match("tab\there").expect("match"));
+        let path = Regex::new(&ecma_to_rust(
+            r"^(\/|(\/(?!\.)+[^$#<>;`|&?{}^*/\n]+){1,4})$",
+        ))
+        .expect("compiles");
+        assert!(path.is_match("/data/app").expect("match"));
+        assert!(!path.is_match("/.hidden").expect("match"));
+        let z = Regex::new(&ecma_to_rust(r"^[a-z]{1,3}\Z")).expect("compiles");
+        assert!(z.is_match("abc").expect("match"));
+        assert!(!z.is_match("abcd").expect("match"));
+        assert_eq!(ecma_to_rust(r"^[^\]a]+$"), r"^[^\]a]+$");
+    }
 
     #[test]
     fn rules_report_violations_and_pass_compliant_values() {
