@@ -92,10 +92,10 @@ pub fn ecma_to_rust(pattern: &str) -> String {
                 out.push(']');
             }
             '(' if !in_class => {
+                let lookbehind = chars.get(i + 2) == Some(&'<');
                 let lookaround = chars.get(i + 1) == Some(&'?')
                     && matches!(chars.get(i + 2), Some('=' | '!' | '<'))
-                    && !(chars.get(i + 2) == Some(&'<')
-                        && !matches!(chars.get(i + 3), Some('=' | '!')));
+                    && (!lookbehind || matches!(chars.get(i + 3), Some('=' | '!')));
                 groups.push(lookaround);
                 out.push('(');
             }
