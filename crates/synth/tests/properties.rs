@@ -954,7 +954,7 @@ fn violations(rule: &Rule) -> Vec<Json> {
             .map(|v| json!(v))
             .collect(),
         Rule::Pattern(p) => {
-            let Ok(re) = fancy_regex::Regex::new(p) else {
+            let Ok(re) = fancy_regex::Regex::new(&synth::validate::ecma_to_rust(p)) else {
                 return Vec::new();
             };
             let long = "x".repeat(3000);
