@@ -429,6 +429,16 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
                 };
                 let empty = json!({});
                 let props = res.get("Properties").unwrap_or(&empty);
+                if !props.is_object() {
+                    sink.error(
+                        "schema/type",
+                        Some(path),
+                        Some(id),
+                        &format!("/Resources/{}/Properties", diagnostics::escape_token(id)),
+                        format!("Properties must be an object, got {props}"),
+                    );
+                    continue;
+                }
                 validate::check_properties(&mut sink, schema, props, path, id);
             }
         }

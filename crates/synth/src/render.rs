@@ -96,7 +96,14 @@ pub(crate) struct Resolver<'a, 'd> {
     cur_id: String,
     /// Logical ids the entry being rendered refers to (same stack).
     cur_refs: BTreeSet<String>,
+    /// Nesting depth of the value being resolved.
+    depth: usize,
 }
+
+/// How deeply values may nest. CloudFormation templates are far shallower; deeper values are
+/// reported instead of risking the stack or writing JSON that parsers refuse (serde_json stops
+/// at 128 levels).
+pub const MAX_DEPTH: usize = 64;
 
 enum Target<'a> {
     Local(&'a str, &'a NodeKind),
@@ -114,6 +121,7 @@ impl<'a, 'd> Resolver<'a, 'd> {
             cur_path: String::new(),
             cur_id: String::new(),
             cur_refs: BTreeSet::new(),
+            depth: 0,
         }
     }
 
@@ -322,6 +330,21 @@ impl<'a, 'd> Resolver<'a, 'd> {
 
     /// Renders a property tree to JSON, resolving every expression.
     pub(crate) fn resolve(&mut self, prop: &Prop, pointer: &str) -> Json {
+        if self.depth >= MAX_DEPTH {
+            self.error(
+                "value/depth",
+                pointer,
+                format!("the value nests more than {MAX_DEPTH} levels deep"),
+            );
+            return Json::Null;
+        }
+        self.depth += 1;
+        let out = self.resolve_inner(prop, pointer);
+        self.depth -= 1;
+        out
+    }
+
+    fn resolve_inner(&mut self, prop: &Prop, pointer: &str) -> Json {
         match prop {
             Prop::Null => Json::Null,
             Prop::Bool(b) => Json::Bool(*b),

@@ -397,3 +397,23 @@ fn a_failed_write_reports_the_path_and_leaves_no_temporary_files() -> anyhow::Re
     let _ = ResourceOptions::default();
     Ok(())
 }
+
+#[test]
+fn deeply_nested_values_and_non_object_properties_are_reported_not_crashed() -> anyhow::Result<()> {
+    let mut deep = Prop::String("leaf".into());
+    for _ in 0..200 {
+        deep = Prop::List(vec![deep]);
+    }
+    let mut s = stack("S");
+    let mut root = s.root();
+    root.raw_resource("Deep", "AWS::SNS::Topic", props(vec![("Tags", deep)]))?;
+    let subnet = root.resource("Subnet", constructs::resources::ec2::Subnet::new("vpc-1"))?;
+    s.add_override(&subnet, "Properties", Some(json!(5)))?;
+    let mut app = App::new();
+    app.add_stack(s)?;
+    let errs = errors(synth(&app).expect_err("invalid"));
+    let codes: Vec<&str> = errs.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"value/depth"), "{codes:?}");
+    assert!(codes.contains(&"schema/type"), "{codes:?}");
+    Ok(())
+}
