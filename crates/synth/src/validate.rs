@@ -261,7 +261,13 @@ fn violation(rule: &Rule, value: &Json) -> Option<String> {
         }
         Rule::Pattern(pattern) => {
             let Json::String(s) = value else { return None };
-            let re = compiled(pattern)?;
+            // A pattern we cannot compile is reported, never skipped silently.
+            let Some(re) = compiled(pattern) else {
+                return Some(format!(
+                    "value {} cannot be checked: the schema pattern {pattern} does not compile",
+                    short(value)
+                ));
+            };
             match re.is_match(s) {
                 Ok(true) => None,
                 Ok(false) => Some(format!(

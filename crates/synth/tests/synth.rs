@@ -1,8 +1,7 @@
 //! Behaviour of synth on small hand-built apps: references, ids, validation and the assembly.
 
 use constructs::{
-    App, ConstructError, DeletionPolicy, Environment, OutputDef, Parameter, Prop, ResourceOptions,
-    Stack, fns,
+    App, ConstructError, DeletionPolicy, Environment, OutputDef, Parameter, Prop, Stack, fns,
 };
 use serde_json::json;
 use synth::{Severity, SynthError, synth};
@@ -394,7 +393,6 @@ fn a_failed_write_reports_the_path_and_leaves_no_temporary_files() -> anyhow::Re
         .collect();
     assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
     assert!(!names.contains(&"manifest.json".to_owned()), "{names:?}");
-    let _ = ResourceOptions::default();
     Ok(())
 }
 
