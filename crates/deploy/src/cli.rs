@@ -198,6 +198,15 @@ pub async fn deploy_with(
     let assembly = Assembly::load(assembly_dir)?;
     let stacks = assembly.select(&args.stacks, true)?;
     let options = args.options(std::io::stdin().is_terminal());
+    let requirements = crate::preflight::requirements(&stacks, options.template_bucket.as_deref());
+    let problems = crate::preflight::check(
+        &requirements,
+        &crate::preflight::AwsProbe::new(config, timing),
+    )
+    .await;
+    if !problems.is_empty() {
+        return Err(DeployError::Preflight(problems));
+    }
     deploy_assembly(
         &client_for(config, timing),
         &stacks,

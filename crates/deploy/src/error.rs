@@ -20,7 +20,7 @@ pub enum ApiErrorKind {
 }
 
 /// A failed CloudFormation (or S3) call, after retries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// The operation, e.g. `CreateChangeSet`.
     pub operation: &'static str,
@@ -30,6 +30,8 @@ pub struct ApiError {
     pub message: String,
     /// Retry classification.
     pub kind: ApiErrorKind,
+    /// The service's request id, for support cases and log searches.
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -62,7 +64,11 @@ impl fmt::Display for ApiError {
         if let Some(code) = &self.code {
             write!(f, " ({code})")?;
         }
-        write!(f, ": {}{}", self.message, self.hint())
+        write!(f, ": {}", self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        f.write_str(self.hint())
     }
 }
 
@@ -149,6 +155,13 @@ pub enum DeployError {
     /// The assembly directory could not be read.
     #[error(transparent)]
     Assembly(#[from] AssemblyError),
+    /// Pre-flight found reasons the deploy cannot succeed; nothing was started.
+    #[error(
+        "nothing was deployed: pre-flight found {} problem(s):{}",
+        .0.len(),
+        list(.0)
+    )]
+    Preflight(Vec<crate::preflight::Problem>),
     /// A service call failed for good.
     #[error("{0}")]
     Api(#[from] ApiError),
@@ -392,13 +405,19 @@ mod tests {
             code: Some("ExpiredTokenException".into()),
             message: "expired".into(),
             kind: ApiErrorKind::Permanent,
+            request_id: Some("8f1c-42".into()),
         };
-        assert!(e.to_string().contains("refresh them"));
+        assert_eq!(
+            e.to_string(),
+            "DescribeStacks failed (ExpiredTokenException): expired (request id 8f1c-42) (your \
+             credentials are expired or invalid: refresh them, e.g. `aws sso login`)"
+        );
         let missing = ApiError {
             operation: "DescribeStacks",
             code: Some("ValidationError".into()),
             message: "Stack with id X does not exist".into(),
             kind: ApiErrorKind::Permanent,
+            request_id: None,
         };
         assert!(missing.is_stack_missing());
     }

@@ -6,7 +6,8 @@
 //! * Pure, no I/O: [`assembly`] (the directory synth writes), [`template`] (capabilities,
 //!   construct paths, deletion policies), [`planner`] (stack state → next action),
 //!   [`changes`] (change model, approval policy), [`access`] (IAM / security-group widening),
-//!   [`stateful`] (resources that hold data and the guard that protects them), [`diff`]
+//!   [`stateful`] (resources that hold data and the guard that protects them), [`preflight`]
+//!   (what an assembly needs from the account before the first change set), [`diff`]
 //!   (template diff with predicted replacement), [`params`].
 //! * The adapter: [`cfn`] wraps `aws-sdk-cloudformation` (and S3 for large templates) with our
 //!   own types, errors ([`error`]) and retries ([`retry`]: jittered, capped backoff).
@@ -93,6 +94,7 @@ pub mod error;
 pub mod events;
 pub mod params;
 pub mod planner;
+pub mod preflight;
 pub mod progress;
 pub mod retry;
 pub mod stateful;

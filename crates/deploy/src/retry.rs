@@ -4,6 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use aws_sdk_cloudformation::operation::RequestId;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -136,8 +137,20 @@ where
     ApiError {
         operation,
         code,
-        message,
+        message: one_line(&message),
         kind,
+        request_id: err.request_id().map(str::to_owned),
+    }
+}
+
+/// A message as one short line: whitespace runs collapsed, at most 500 characters (an HTML
+/// error page or a debug dump from a misbehaving endpoint would otherwise flood the terminal).
+fn one_line(message: &str) -> String {
+    const MAX: usize = 500;
+    let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
     }
 }
 
@@ -229,12 +242,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn messages_are_one_short_line() {
+        assert_eq!(one_line("a\n  b\tc "), "a b c");
+        let long = one_line(&"<html> ".repeat(200));
+        assert_eq!(long.chars().count(), 501);
+        assert!(long.ends_with('…'));
+    }
+
     fn err(kind: ApiErrorKind) -> ApiError {
         ApiError {
             operation: "Op",
             code: None,
             message: "m".into(),
             kind,
+            request_id: None,
         }
     }
 

@@ -504,3 +504,107 @@ async fn a_template_over_the_inline_limit_goes_through_the_named_bucket() {
         .await
         .unwrap();
 }
+
+/// Pre-flight on the emulator: a pinned account that is not the caller's (moto's is
+/// 123456789012) and a record in a hosted zone that does not exist are both reported before any
+/// change set, and nothing is created; once the zone exists and the account matches, the same
+/// assembly deploys and its record is in the zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_refuses_wrong_account_and_missing_zone_before_any_change_set() {
+    let Some(moto) = Moto::start("preflight") else {
+        return;
+    };
+    let timing = Timing::fast();
+    let config = support::local_config(&moto.url(), &timing).await;
+    let cfn = Cfn::new(&config, Some("us-east-1"), timing.clone());
+    let route53 = aws_sdk_route53::Client::new(&config);
+    let dir = tempfile::tempdir().unwrap();
+    let record = |zone: &str| {
+        json!({"Resources": {"Www": {
+            "Type": "AWS::Route53::RecordSet",
+            "Metadata": {"construct:path": "Dns/Www"},
+            "Properties": {"HostedZoneId": zone, "Name": "www.example.org.", "Type": "TXT",
+                           "TTL": "300", "ResourceRecords": ["\"hello\""]}
+        }}})
+    };
+    let write = |zone: &str, account: Option<&str>| {
+        support::write_assembly(dir.path(), "Dns", &record(zone), json!({}));
+        let manifest = dir.path().join("manifest.json");
+        let mut m: Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        m["stacks"][0]["environment"]["account"] = json!(account);
+        std::fs::write(&manifest, m.to_string()).unwrap();
+    };
+    let args = Cli::try_parse_from(["deploy", "--yes"]).unwrap().args;
+
+    write("ZMISSING000000", Some("111111111111"));
+    let err = deploy_with(
+        dir.path(),
+        &args,
+        &config,
+        &timing,
+        &Recorder::default(),
+        &Cancel::new(),
+    )
+    .await
+    .unwrap_err();
+    let DeployError::Preflight(problems) = &err else {
+        panic!("expected a pre-flight error, got {err}")
+    };
+    let text = err.to_string();
+    assert_eq!(problems.len(), 2, "{text}");
+    assert!(
+        text.contains("stack Dns is pinned to account 111111111111, but the credentials are for account 123456789012"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hosted zone ZMISSING000000 does not exist")
+            && text.contains("construct Dns/Www"),
+        "{text}"
+    );
+    assert!(
+        cfn.describe_stack("Dns").await.unwrap().is_none(),
+        "nothing may be created"
+    );
+
+    let zone = route53
+        .create_hosted_zone()
+        .name("example.org")
+        .caller_reference("preflight")
+        .send()
+        .await
+        .unwrap();
+    let zone_id = zone
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_owned();
+    write(&zone_id, Some("123456789012"));
+    let outs = deploy_with(
+        dir.path(),
+        &args,
+        &config,
+        &timing,
+        &Recorder::default(),
+        &Cancel::new(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&outs[0], StackOutcome::Deployed { status, .. } if status == "CREATE_COMPLETE")
+    );
+    let records = route53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        records
+            .resource_record_sets()
+            .iter()
+            .any(|r| r.name() == "www.example.org."),
+        "{records:?}"
+    );
+}
