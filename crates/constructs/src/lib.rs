@@ -24,6 +24,7 @@
 //! # Ok::<(), constructs::ConstructError>(())
 //! ```
 
+pub mod asset;
 pub mod compute;
 pub mod data;
 pub mod delivery;

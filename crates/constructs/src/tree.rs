@@ -477,6 +477,8 @@ pub struct Stack {
     /// Logical-id overrides, keyed by path below the stack (e.g. `Db/Cluster/Resource`), so
     /// refactors need not replace resources.
     pub logical_id_overrides: BTreeMap<String, String>,
+    /// File assets, in declaration order ([`Stack::add_asset`]).
+    assets: Vec<crate::asset::AssetDecl>,
 }
 
 fn check_stack_name(name: &str) -> Result<(), ConstructError> {
@@ -522,7 +524,17 @@ impl Stack {
             transforms: Vec::new(),
             termination_protection: false,
             logical_id_overrides: BTreeMap::new(),
+            assets: Vec::new(),
         })
+    }
+
+    /// The stack's file assets, in declaration order.
+    pub fn assets(&self) -> &[crate::asset::AssetDecl] {
+        &self.assets
+    }
+
+    pub(crate) fn push_asset(&mut self, decl: crate::asset::AssetDecl) {
+        self.assets.push(decl);
     }
 
     /// The stack name.

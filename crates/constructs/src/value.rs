@@ -417,6 +417,14 @@ pub enum Expr {
     Base64(Box<Prop>),
     /// `Fn::Cidr` (block, count, bits for each subnet's host part).
     Cidr(Box<Prop>, Box<Prop>, Box<Prop>),
+    /// The object key of a file asset (`assets/<sha256>.tar.gz`), filled in by synth once it
+    /// has packaged the files ([`crate::asset::Asset::object_key`]).
+    AssetKey {
+        /// The stack that declared the asset.
+        stack: String,
+        /// The asset's id in that stack.
+        id: String,
+    },
     /// Raw JSON, written verbatim: the escape hatch for intrinsics this enum does not model.
     Raw(serde_json::Value),
 }
@@ -430,6 +438,7 @@ impl Expr {
             | Expr::GetAtt(..)
             | Expr::Pseudo(_)
             | Expr::Condition(_)
+            | Expr::AssetKey { .. }
             | Expr::Raw(_) => {}
             Expr::Sub(parts) => {
                 for part in parts {

@@ -31,6 +31,27 @@ pub struct Manifest {
     pub version: u32,
     /// Stacks in dependency order: every stack's dependencies come before it.
     pub stacks: Vec<StackManifest>,
+    /// File assets the stacks use (published before their change sets).
+    #[serde(default)]
+    pub assets: Vec<AssetManifest>,
+}
+
+/// A file asset of the assembly: a file beside the templates, to be uploaded to the assets
+/// bucket before the stacks that use it are deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetManifest {
+    /// The asset's id (the SHA-256 of its content).
+    pub id: String,
+    /// File name inside the assembly directory.
+    pub file: String,
+    /// How the file is packaged (`zip`).
+    pub packaging: String,
+    /// The bucket's name, with `${AWS::AccountId}`, `${AWS::Region}` and `${AWS::Partition}`
+    /// to be filled in for the stack's environment.
+    pub bucket_name: String,
+    /// The object key.
+    pub object_key: String,
 }
 
 /// One stack entry of the manifest.
@@ -56,6 +77,9 @@ pub struct StackManifest {
     /// Whether the stack must have termination protection enabled.
     #[serde(default)]
     pub termination_protection: bool,
+    /// Ids of the file assets its template refers to.
+    #[serde(default)]
+    pub assets: Vec<String>,
 }
 
 /// A template parameter as declared in the manifest.
@@ -91,6 +115,8 @@ pub struct Assembly {
     pub dir: PathBuf,
     /// Stacks in dependency order.
     pub stacks: Vec<StackArtifact>,
+    /// The file assets, each checked to exist in the directory.
+    pub assets: Vec<AssetManifest>,
 }
 
 /// One stack of a loaded assembly.
@@ -182,6 +208,8 @@ impl Assembly {
             });
         }
         validate_order(&manifest_path, &manifest)?;
+        validate_assets(&dir, &manifest_path, &manifest)?;
+        let assets = manifest.assets.clone();
         let mut stacks = Vec::with_capacity(manifest.stacks.len());
         for (i, entry) in manifest.stacks.into_iter().enumerate() {
             let rel = Path::new(&entry.template_file);
@@ -213,7 +241,19 @@ impl Assembly {
                 template,
             });
         }
-        Ok(Self { dir, stacks })
+        Ok(Self {
+            dir,
+            stacks,
+            assets,
+        })
+    }
+
+    /// The assets `stacks` use, each once, in manifest order.
+    pub fn assets_of(&self, stacks: &[&StackArtifact]) -> Vec<&AssetManifest> {
+        self.assets
+            .iter()
+            .filter(|a| stacks.iter().any(|s| s.manifest.assets.contains(&a.id)))
+            .collect()
     }
 
     /// The stack with this name.
@@ -274,6 +314,48 @@ fn read(path: &Path) -> Result<String, AssemblyError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Every asset file exists inside the directory, and every asset a stack names is listed.
+fn validate_assets(dir: &Path, path: &Path, manifest: &Manifest) -> Result<(), AssemblyError> {
+    let invalid = |field: String, problem: String| AssemblyError::Invalid {
+        path: path.to_path_buf(),
+        field,
+        problem,
+    };
+    for (i, a) in manifest.assets.iter().enumerate() {
+        let rel = Path::new(&a.file);
+        if rel.components().count() != 1 || rel.is_absolute() {
+            return Err(invalid(
+                format!("assets[{i}].file"),
+                format!(
+                    "`{}` must be a file name inside the assembly directory",
+                    a.file
+                ),
+            ));
+        }
+        if !dir.join(rel).is_file() {
+            return Err(invalid(
+                format!("assets[{i}].file"),
+                format!(
+                    "`{}` is missing from {}; run synth again",
+                    a.file,
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    for (i, s) in manifest.stacks.iter().enumerate() {
+        for (j, id) in s.assets.iter().enumerate() {
+            if !manifest.assets.iter().any(|a| &a.id == id) {
+                return Err(invalid(
+                    format!("stacks[{i}].assets[{j}]"),
+                    format!("asset `{id}` is not listed in `assets`"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn validate_order(path: &Path, manifest: &Manifest) -> Result<(), AssemblyError> {

@@ -23,7 +23,7 @@ use crate::destroy::{DestroyOutcome, destroy_assembly};
 use crate::diff::{CreateOnlyLookup, TemplateDiff, diff_templates};
 use crate::error::DeployError;
 use crate::params::ParameterOverride;
-use crate::progress::{Console, Observer};
+use crate::progress::{Console, Notice, Observer};
 use crate::retry::Timing;
 use crate::template::Template;
 
@@ -199,14 +199,12 @@ pub async fn deploy_with(
     let stacks = assembly.select(&args.stacks, true)?;
     let options = args.options(std::io::stdin().is_terminal());
     let requirements = crate::preflight::requirements(&stacks, options.template_bucket.as_deref());
-    let problems = crate::preflight::check(
-        &requirements,
-        &crate::preflight::AwsProbe::new(config, timing),
-    )
-    .await;
+    let probe = crate::preflight::AwsProbe::new(config, timing);
+    let problems = crate::preflight::check(&requirements, &probe).await;
     if !problems.is_empty() {
         return Err(DeployError::Preflight(problems));
     }
+    publish_assets(&assembly, &stacks, config, timing, &probe, observer).await?;
     deploy_assembly(
         &client_for(config, timing),
         &stacks,
@@ -215,6 +213,56 @@ pub async fn deploy_with(
         cancel,
     )
     .await
+}
+
+/// Uploads the assets `stacks` use to the caller's assets bucket of each stack's region.
+async fn publish_assets(
+    assembly: &Assembly,
+    stacks: &[&StackArtifact],
+    config: &SdkConfig,
+    timing: &Timing,
+    probe: &crate::preflight::AwsProbe,
+    observer: &dyn Observer,
+) -> Result<(), DeployError> {
+    use crate::preflight::Probe as _;
+    use crate::publish::{Published, Publisher};
+    let assets = assembly.assets_of(stacks);
+    if assets.is_empty() {
+        return Ok(());
+    }
+    let account = probe.caller_account().await?;
+    let mut regions: Vec<Option<&str>> = Vec::new();
+    for s in stacks {
+        let region = s.manifest.environment.region.as_deref();
+        if !s.manifest.assets.is_empty() && !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    for region in regions {
+        let publisher = Publisher::new(config, region, &account, timing);
+        for asset in &assets {
+            let used_here = stacks.iter().any(|s| {
+                s.manifest.environment.region.as_deref() == region
+                    && s.manifest.assets.contains(&asset.id)
+            });
+            if !used_here {
+                continue;
+            }
+            let line = match publisher.publish(&assembly.dir, asset).await? {
+                Published::Uploaded { bucket, key, bytes } => {
+                    format!(
+                        "asset {}: uploaded {bytes} bytes to s3://{bucket}/{key}",
+                        asset.file
+                    )
+                }
+                Published::Present { bucket, key } => {
+                    format!("asset {}: already in s3://{bucket}/{key}", asset.file)
+                }
+            };
+            observer.notice(Notice::Info(line));
+        }
+    }
+    Ok(())
 }
 
 /// Text for deploy outcomes: one line per stack, then its outputs.

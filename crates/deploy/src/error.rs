@@ -162,6 +162,16 @@ pub enum DeployError {
         list(.0)
     )]
     Preflight(Vec<crate::preflight::Problem>),
+    /// A file asset could not be published; no change set was created for the stacks after it.
+    #[error("publishing asset {asset} to bucket {bucket}: {error}")]
+    Asset {
+        /// The asset's file in the assembly.
+        asset: String,
+        /// The bucket it was going to.
+        bucket: String,
+        /// The failed call.
+        error: Box<ApiError>,
+    },
     /// A service call failed for good.
     #[error("{0}")]
     Api(#[from] ApiError),

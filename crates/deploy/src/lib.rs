@@ -11,7 +11,7 @@
 //!   (template diff with predicted replacement), [`params`].
 //! * The adapter: [`cfn`] wraps `aws-sdk-cloudformation` (and S3 for large templates) with our
 //!   own types, errors ([`error`]) and retries ([`retry`]: jittered, capped backoff).
-//! * The engine: [`deploy`], [`destroy`], [`wait`] (bounded, cancellable polling), [`events`]
+//! * The engine: [`publish`] (file assets to the account's assets bucket), [`deploy`], [`destroy`], [`wait`] (bounded, cancellable polling), [`events`]
 //!   (stack events since the change set was created, failure summaries), [`progress`] (what
 //!   people see), [`cancel`] (Ctrl-C).
 //! * The edge: [`cli`] (clap arguments and entry functions) and [`aws`] (standard AWS
@@ -96,6 +96,7 @@ pub mod params;
 pub mod planner;
 pub mod preflight;
 pub mod progress;
+pub mod publish;
 pub mod retry;
 pub mod stateful;
 pub mod template;

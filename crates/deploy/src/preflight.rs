@@ -307,6 +307,7 @@ mod tests {
                 },
                 tags: BTreeMap::new(),
                 termination_protection: false,
+                assets: Vec::new(),
             },
             template_body: body.to_owned(),
             template: Template::parse(body).unwrap(),

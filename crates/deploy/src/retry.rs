@@ -123,10 +123,14 @@ where
         _ => classify(code.as_deref(), status),
     };
     let message = match err {
-        SdkError::ServiceError(_) => err
-            .message()
-            .map(str::to_owned)
-            .unwrap_or_else(|| DisplayErrorContext(err).to_string()),
+        // Without a message (a HEAD request's error has no body) the status is all there is;
+        // the SDK's display of such an error is a debug dump of the whole response.
+        SdkError::ServiceError(_) => err.message().map(str::to_owned).unwrap_or_else(|| {
+            format!(
+                "HTTP {} with no error message",
+                status.map_or_else(|| "?".into(), |s| s.to_string())
+            )
+        }),
         SdkError::TimeoutError(_) => "the request timed out".to_owned(),
         SdkError::ResponseError(_) => format!(
             "unreadable response (HTTP {})",

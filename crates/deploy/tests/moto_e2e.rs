@@ -608,3 +608,154 @@ async fn preflight_refuses_wrong_account_and_missing_zone_before_any_change_set(
         "{records:?}"
     );
 }
+
+/// Assets on the emulator: the first deploy creates the assets bucket (private, encrypted,
+/// versioned, owner-enforced; the TLS-only policy is left out on a plain-HTTP endpoint) and uploads the archive before the change set; the second finds
+/// it there and uploads nothing; the stack's template read the object's key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_are_published_to_a_private_encrypted_bucket_before_the_change_set() {
+    let Some(moto) = Moto::start("assets") else {
+        return;
+    };
+    let timing = Timing::fast();
+    let config = support::local_config(&moto.url(), &timing).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let key = "assets/abc123.zip";
+    let template = json!({"Resources": {"Source": {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {"Type": "String", "Name": "/assets/source",
+            "Value": {"Fn::Sub": format!("s3://cfnrs-assets-${{AWS::AccountId}}-${{AWS::Region}}/{key}")}}
+    }}});
+    support::write_assembly(dir.path(), "Images", &template, json!({}));
+    let manifest_path = dir.path().join("manifest.json");
+    let mut m: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    m["stacks"][0]["assets"] = json!(["abc123"]);
+    m["assets"] = json!([{"id": "abc123", "file": "asset.abc123.zip", "packaging": "zip",
+        "bucketName": "cfnrs-assets-${AWS::AccountId}-${AWS::Region}", "objectKey": key}]);
+    std::fs::write(&manifest_path, m.to_string()).unwrap();
+    std::fs::write(dir.path().join("asset.abc123.zip"), b"archive bytes").unwrap();
+
+    let args = Cli::try_parse_from(["deploy", "--yes"]).unwrap().args;
+    let rec = Recorder::default();
+    deploy_with(dir.path(), &args, &config, &timing, &rec, &Cancel::new())
+        .await
+        .unwrap();
+    let bucket = "cfnrs-assets-123456789012-us-east-1";
+    let info = |rec: &Recorder| -> Vec<String> {
+        rec.notices()
+            .iter()
+            .filter_map(|n| match n {
+                Notice::Info(t) if t.starts_with("asset ") => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        info(&rec),
+        [format!(
+            "asset asset.abc123.zip: uploaded 13 bytes to s3://{bucket}/{key}"
+        )]
+    );
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let body = object.body.collect().await.unwrap().into_bytes();
+    assert_eq!(&body[..], b"archive bytes");
+    let pab = s3
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let pab = pab.public_access_block_configuration().unwrap();
+    assert_eq!(
+        (
+            pab.block_public_acls(),
+            pab.block_public_policy(),
+            pab.ignore_public_acls(),
+            pab.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+    let enc = s3
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
+    assert_eq!(
+        rule.apply_server_side_encryption_by_default()
+            .unwrap()
+            .sse_algorithm()
+            .as_str(),
+        "AES256"
+    );
+    // moto answers GetBucketVersioning with a root element the SDK refuses; read it raw.
+    let (status, versioning) = request(
+        &moto.addr(),
+        "GET",
+        &format!("/{bucket}?versioning"),
+        "s3",
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "{versioning}");
+    assert!(
+        versioning.contains("<Status>Enabled</Status>"),
+        "{versioning}"
+    );
+    let owner = s3
+        .get_bucket_ownership_controls()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        owner.ownership_controls().unwrap().rules()[0]
+            .object_ownership()
+            .as_str(),
+        "BucketOwnerEnforced"
+    );
+    let cfn = Cfn::new(&config, Some("us-east-1"), timing.clone());
+    assert!(cfn.describe_stack("Images").await.unwrap().is_some());
+
+    // Second run: the object is there; nothing is uploaded.
+    let rec = Recorder::default();
+    deploy_with(dir.path(), &args, &config, &timing, &rec, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        info(&rec),
+        [format!(
+            "asset asset.abc123.zip: already in s3://{bucket}/{key}"
+        )]
+    );
+
+    // A manifest naming a missing archive is refused before anything is sent.
+    std::fs::remove_file(dir.path().join("asset.abc123.zip")).unwrap();
+    let err = deploy_with(
+        dir.path(),
+        &args,
+        &config,
+        &timing,
+        &Recorder::default(),
+        &Cancel::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("`asset.abc123.zip` is missing"),
+        "{err}"
+    );
+}

@@ -2,7 +2,9 @@
 //!
 //! `manifest.json` lists the stacks in dependency order:
 //! `{"version": 1, "stacks": [{"name", "templateFile", "dependencies", "parameters",
-//! "environment": {"account", "region"}, "tags", "terminationProtection", "resourceCount"}]}`.
+//! "environment": {"account", "region"}, "tags", "terminationProtection", "resourceCount",
+//! "assets"}], "assets": [{"id", "file", "packaging", "bucketName", "objectKey", "sha256"}]}`;
+//! each asset file (`asset.<sha256>.zip`) is written beside the templates.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -36,6 +38,9 @@ pub struct StackArtifact {
     pub tags: BTreeMap<String, String>,
     /// Whether termination protection is requested.
     pub termination_protection: bool,
+    /// Ids (content hashes) of the file assets the template refers to; deploy publishes them
+    /// before the stack's change set.
+    pub assets: Vec<String>,
 }
 
 impl StackArtifact {
@@ -68,6 +73,8 @@ impl StackArtifact {
 pub struct Assembly {
     /// The stacks; every stack comes after the stacks it depends on.
     pub stacks: Vec<StackArtifact>,
+    /// The packaged file assets, by content hash.
+    pub assets: Vec<crate::assets::StagedAsset>,
     /// Problems that did not stop synth.
     pub warnings: Vec<Diagnostic>,
 }
@@ -119,10 +126,12 @@ impl Assembly {
                     "tags": s.tags,
                     "terminationProtection": s.termination_protection,
                     "resourceCount": s.resource_count(),
+                    "assets": s.assets,
                 })
             })
             .collect();
-        json!({ "version": MANIFEST_VERSION, "stacks": stacks })
+        let assets: Vec<Json> = self.assets.iter().map(|a| a.manifest()).collect();
+        json!({ "version": MANIFEST_VERSION, "stacks": stacks, "assets": assets })
     }
 
     /// Writes every template and `manifest.json` into `dir` (created if needed).
@@ -135,15 +144,21 @@ impl Assembly {
     /// [`WriteError::Io`] naming the path that could not be written.
     pub fn write(&self, dir: &Path) -> Result<(), WriteError> {
         fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let mut files: Vec<(PathBuf, String)> = self
+        let mut files: Vec<(PathBuf, &[u8])> = self
             .stacks
             .iter()
-            .map(|s| (dir.join(s.template_file()), s.body.clone()))
+            .map(|s| (dir.join(s.template_file()), s.body.as_bytes()))
             .collect();
+        let asset_files: Vec<(PathBuf, &[u8])> = self
+            .assets
+            .iter()
+            .map(|a| (dir.join(a.file_name()), a.archive.as_slice()))
+            .collect();
+        files.extend(asset_files);
         let mut manifest =
             serde_json::to_string_pretty(&self.manifest()).unwrap_or_else(|_| "{}".into());
         manifest.push('\n');
-        files.push((dir.join("manifest.json"), manifest));
+        files.push((dir.join("manifest.json"), manifest.as_bytes()));
 
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
         let result = (|| {
@@ -151,7 +166,7 @@ impl Assembly {
                 let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
                 staged.push((tmp.clone(), path.clone()));
                 let mut f = fs::File::create(&tmp).map_err(io_err(&tmp))?;
-                f.write_all(body.as_bytes()).map_err(io_err(&tmp))?;
+                f.write_all(body).map_err(io_err(&tmp))?;
                 f.sync_all().map_err(io_err(&tmp))?;
             }
             for (tmp, path) in &staged {
@@ -169,11 +184,18 @@ impl Assembly {
             .stacks
             .iter()
             .map(StackArtifact::template_file)
+            .chain(
+                self.assets
+                    .iter()
+                    .map(crate::assets::StagedAsset::file_name),
+            )
             .collect();
         if let Ok(entries) = fs::read_dir(dir) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".template.json") && !keep.contains(&name) {
+                let ours = name.ends_with(".template.json")
+                    || (name.starts_with("asset.") && name.ends_with(".zip"));
+                if ours && !keep.contains(&name) {
                     let _ = fs::remove_file(entry.path());
                 }
             }

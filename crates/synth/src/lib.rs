@@ -27,6 +27,7 @@
 //! ```
 
 pub mod assembly;
+pub mod assets;
 pub mod diagnostics;
 pub mod logical_id;
 mod render;
@@ -39,6 +40,7 @@ use serde_json::{Map, Value as Json, json};
 use thiserror::Error;
 
 pub use assembly::{Assembly, StackArtifact, WriteError};
+pub use assets::StagedAsset;
 pub use diagnostics::{Diagnostic, Severity};
 pub use render::{PATH_METADATA_KEY, is_intrinsic};
 
@@ -162,13 +164,14 @@ fn render_stack(
     app: &App,
     ids: &IdTable,
     stack: &Stack,
+    assets: &BTreeMap<(String, String), String>,
     diags: &mut Vec<Diagnostic>,
 ) -> (Map<String, Json>, StackFacts) {
     let sink = Sink {
         stack: stack.name(),
         out: diags,
     };
-    let mut r = Resolver::new(app, ids, stack, sink);
+    let mut r = Resolver::new(app, ids, stack, assets, sink);
     let own_ids = &ids[stack.name()];
     let mut parameters = Map::new();
     let mut mappings = Map::new();
@@ -371,10 +374,11 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
         ids.insert(stack.name().to_owned(), table);
     }
 
+    let (staged, asset_keys) = assets::stage(app, &mut diags);
     let mut templates: BTreeMap<String, Map<String, Json>> = BTreeMap::new();
     let mut facts: BTreeMap<String, StackFacts> = BTreeMap::new();
     for stack in app.stacks() {
-        let (template, f) = render_stack(app, &ids, stack, &mut diags);
+        let (template, f) = render_stack(app, &ids, stack, &asset_keys, &mut diags);
         templates.insert(stack.name().to_owned(), template);
         facts.insert(stack.name().to_owned(), f);
     }
@@ -455,6 +459,11 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
             region: stack.env().region.clone(),
             tags: stack.tags.clone(),
             termination_protection: stack.termination_protection,
+            assets: staged
+                .iter()
+                .filter(|a| f.asset_keys.contains(&a.object_key()))
+                .map(|a| a.hash.clone())
+                .collect(),
         });
     }
 
@@ -464,6 +473,7 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
     }
     Ok(Assembly {
         stacks: artifacts,
+        assets: staged,
         warnings: diags,
     })
 }

@@ -82,6 +82,8 @@ pub(crate) struct StackFacts {
     pub(crate) paths: BTreeMap<String, String>,
     /// Generated schema of each typed resource, by logical id.
     pub(crate) schemas: BTreeMap<String, &'static constructs::ResourceSchema>,
+    /// Object keys of the file assets the template refers to.
+    pub(crate) asset_keys: BTreeSet<String>,
 }
 
 /// Resolves one stack's props against the id table.
@@ -91,6 +93,8 @@ pub(crate) struct Resolver<'a, 'd> {
     pub(crate) stack: &'a Stack,
     pub(crate) sink: Sink<'d>,
     pub(crate) facts: StackFacts,
+    /// Object key of every staged asset, by (declaring stack, asset id).
+    assets: &'a BTreeMap<(String, String), String>,
     /// The construct path and logical id being rendered, for diagnostics.
     cur_path: String,
     cur_id: String,
@@ -111,13 +115,20 @@ enum Target<'a> {
 }
 
 impl<'a, 'd> Resolver<'a, 'd> {
-    pub(crate) fn new(app: &'a App, ids: &'a IdTable, stack: &'a Stack, sink: Sink<'d>) -> Self {
+    pub(crate) fn new(
+        app: &'a App,
+        ids: &'a IdTable,
+        stack: &'a Stack,
+        assets: &'a BTreeMap<(String, String), String>,
+        sink: Sink<'d>,
+    ) -> Self {
         Resolver {
             app,
             ids,
             stack,
             sink,
             facts: StackFacts::default(),
+            assets,
             cur_path: String::new(),
             cur_id: String::new(),
             cur_refs: BTreeSet::new(),
@@ -464,6 +475,30 @@ impl<'a, 'd> Resolver<'a, 'd> {
             }
             Expr::Base64(text) => self.boxed("Fn::Base64", text, pointer),
             Expr::Cidr(block, count, bits) => self.args("Fn::Cidr", &[block, count, bits], pointer),
+            Expr::AssetKey { stack, id } => {
+                match self.assets.get(&(stack.clone(), id.clone())) {
+                    Some(key) => {
+                        self.facts.asset_keys.insert(key.clone());
+                        Json::String(key.clone())
+                    }
+                    None => {
+                        // Declared but not staged (its source failed, reported already), or
+                        // never declared.
+                        let declared = self
+                            .app
+                            .stack(stack)
+                            .is_some_and(|s| s.assets().iter().any(|a| &a.id == id));
+                        if !declared {
+                            self.error(
+                                "ref/asset",
+                                pointer,
+                                format!("asset {id:?} is not declared in stack {stack}"),
+                            );
+                        }
+                        Json::String(String::new())
+                    }
+                }
+            }
             Expr::Raw(raw) => raw.clone(),
         }
     }
@@ -480,6 +515,10 @@ impl<'a, 'd> Resolver<'a, 'd> {
                 SubPart::Value(Prop::String(s)) => text.push_str(&s.replace("${", "${!")),
                 SubPart::Value(value) => {
                     let resolved = self.resolve(value, &format!("{pointer}/Fn::Sub"));
+                    if let Json::String(literal) = &resolved {
+                        text.push_str(&literal.replace("${", "${!"));
+                        continue;
+                    }
                     substituted = true;
                     match inline_sub_reference(&resolved) {
                         Some(inline) => text.push_str(&format!("${{{inline}}}")),

@@ -276,7 +276,7 @@ fn map_expr_refs(e: &Expr, f: &mut dyn FnMut(&NodeRef) -> Option<NodeRef>) -> Op
         Expr::Ref(n) => Expr::Ref(f(n)?),
         Expr::GetAtt(n, a) => Expr::GetAtt(f(n)?, a.clone()),
         Expr::Condition(n) => Expr::Condition(f(n)?),
-        Expr::Pseudo(_) | Expr::Raw(_) => e.clone(),
+        Expr::Pseudo(_) | Expr::Raw(_) | Expr::AssetKey { .. } => e.clone(),
         Expr::Sub(parts) => Expr::Sub(
             parts
                 .iter()

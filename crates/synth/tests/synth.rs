@@ -415,3 +415,87 @@ fn deeply_nested_values_and_non_object_properties_are_reported_not_crashed() -> 
     assert!(codes.contains(&"schema/type"), "{codes:?}");
     Ok(())
 }
+
+/// A file asset: its key is a literal in the template (inline in `Fn::Sub`), the archive is
+/// written beside the templates and listed in the manifest with the stacks that use it; the
+/// same content declared by two stacks is one asset; a stale archive is removed on rewrite.
+#[test]
+fn file_assets_are_staged_content_addressed_and_listed() -> anyhow::Result<()> {
+    use constructs::asset::AssetSource;
+    let src = tempfile::tempdir()?;
+    std::fs::write(src.path().join("app.py"), "print('v1')\n")?;
+    let build = |src: &std::path::Path| -> anyhow::Result<App> {
+        let mut app = App::new();
+        for name in ["Images", "Delivery"] {
+            let mut s = stack(name);
+            let asset = s.add_asset("App", AssetSource::directory(src))?;
+            s.root().raw_resource(
+                "Source",
+                "AWS::SSM::Parameter",
+                props(vec![
+                    ("Type", "String".into()),
+                    ("Value", constructs::ToProp::to_prop(&asset.s3_uri())),
+                ]),
+            )?;
+            app.add_stack(s)?;
+        }
+        Ok(app)
+    };
+    let assembly = synth(&build(src.path())?)?;
+    assert_eq!(assembly.assets.len(), 1, "same content, one asset");
+    let asset = &assembly.assets[0];
+    let key = asset.object_key();
+    assert_eq!(key, format!("assets/{}.zip", asset.hash));
+    let value = &assembly.stacks[0].template["Resources"]["Source"]["Properties"]["Value"];
+    assert_eq!(
+        value,
+        &json!({"Fn::Sub": format!("s3://cfnrs-assets-${{AWS::AccountId}}-${{AWS::Region}}/{key}")})
+    );
+    assert_eq!(assembly.stacks[0].assets, std::slice::from_ref(&asset.hash));
+    assert_eq!(asset.declared_by.len(), 2);
+
+    let out = tempfile::tempdir()?;
+    assembly.write(out.path())?;
+    let file = out.path().join(asset.file_name());
+    assert_eq!(std::fs::read(&file)?, asset.archive);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json"))?)?;
+    assert_eq!(manifest["assets"][0]["objectKey"], json!(key));
+    assert_eq!(manifest["stacks"][1]["assets"], json!([asset.hash]));
+
+    // An edit gives a new key; the old archive leaves the assembly.
+    std::fs::write(src.path().join("app.py"), "print('v2')\n")?;
+    let edited = synth(&build(src.path())?)?;
+    assert_ne!(edited.assets[0].hash, asset.hash);
+    edited.write(out.path())?;
+    assert!(!file.exists(), "stale archive removed");
+    assert!(out.path().join(edited.assets[0].file_name()).exists());
+    Ok(())
+}
+
+#[test]
+fn an_unreadable_asset_source_fails_synth_naming_the_asset() -> anyhow::Result<()> {
+    use constructs::asset::AssetSource;
+    let mut s = stack("Images");
+    let asset = s.add_asset("App", AssetSource::directory("/nonexistent/app-src"))?;
+    s.root().raw_resource(
+        "Source",
+        "AWS::SSM::Parameter",
+        props(vec![
+            ("Type", "String".into()),
+            ("Value", constructs::ToProp::to_prop(&asset.object_key())),
+        ]),
+    )?;
+    let mut app = App::new();
+    app.add_stack(s)?;
+    let errs = errors(synth(&app).unwrap_err());
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].code, "asset/source");
+    assert_eq!(errs[0].path.as_deref(), Some("Images/App"));
+    assert!(
+        errs[0].message.contains("/nonexistent/app-src"),
+        "{}",
+        errs[0].message
+    );
+    Ok(())
+}
