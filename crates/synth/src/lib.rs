@@ -6,9 +6,12 @@
 //!    overrides; two nodes that would share an id are an error (CDK would silently merge them);
 //! 2. **render**: properties lowered and references resolved (`Ref`, `Fn::GetAtt`; across stacks
 //!    an export in the producer and `Fn::ImportValue` in the consumer, plus a stack dependency);
-//! 3. **validate**: schema constraints from the generated metadata, dangling references,
-//!    dependency cycles and CloudFormation quotas, all collected before reporting;
-//! 4. **serialize**: pretty JSON in a fixed order, byte-identical for the same program.
+//! 3. **order**: stacks after the stacks they depend on, through references and through what
+//!    they read and create at deploy time ([`deployability::dependencies`]);
+//! 4. **validate**: schema constraints from the generated metadata, dangling references,
+//!    dependency cycles and CloudFormation quotas, then whether the assembly can be created in
+//!    order on an empty account ([`deployability::check`]), all collected before reporting;
+//! 5. **serialize**: pretty JSON in a fixed order, byte-identical for the same program.
 //!
 //! ```
 //! use constructs::{App, Environment, OutputDef, Prop, Stack};
