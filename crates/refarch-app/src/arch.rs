@@ -189,6 +189,7 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
                 "/{}/{}/ami/application",
                 config.app, config.environment
             )),
+            schedule: config.images.rebuild_schedule.clone(),
             ..AmiPipelineProps::default()
         },
         vpc.vpc_id(),

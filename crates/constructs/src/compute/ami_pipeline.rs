@@ -181,8 +181,9 @@ pub struct AmiPipelineProps {
     pub root_volume_gib: u32,
     /// SSM parameter the application AMI id is written to; `None` gives `/<name>/ami/application`.
     pub ami_parameter_name: Option<String>,
-    /// Cron expression (Image Builder syntax, e.g. `cron(0 3 ? * sun *)`) for rebuilding; each
-    /// layer rebuilds only when its parent or components changed. `None`: start by hand.
+    /// Cron expression (Image Builder syntax, e.g. `cron(0 3 ? * sun *)`) for rebuilding: the
+    /// system layer at every tick, the layers above when the layer below has a new build.
+    /// `None`: pipelines only run when started by hand (deployments build regardless).
     pub schedule: Option<String>,
     /// Keep Image Builder logs in an S3 bucket (with this expiry), or only in CloudWatch Logs.
     pub logs: Option<LogBucketProps>,
@@ -239,13 +240,16 @@ const LAYERS: [&str; 3] = ["system", "middleware", "application"];
 /// An unchanged program synthesizes identical versions.
 ///
 /// **Rebuilds** run through one `AWS::ImageBuilder::ImagePipeline` per layer, on the same
-/// recipes: with a [`AmiPipelineProps::schedule`] the system pipeline rebuilds for security
-/// updates when Amazon's managed components or the parent image changed, and the middleware and
-/// application pipelines (`EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`) rebuild when the
-/// layer below has a new build, since their parents name the newest build of a version. The
-/// application pipeline's distribution publishes the new AMI id to the same SSM parameter
-/// (`SsmParameterConfigurations`). The parameter then differs from what the template says until
-/// the next content change; this is intended.
+/// recipes. With a [`AmiPipelineProps::schedule`] the system pipeline rebuilds at every tick
+/// (`EXPRESSION_MATCH_ONLY`: OS security updates come from the package repositories, not from new
+/// component versions), and the middleware and application pipelines
+/// (`EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`) rebuild when the layer below has a new
+/// build, since their parents name the newest build of a recipe version. All pipelines share the
+/// schedule and check for updates when it fires, so a new system build reaches the application
+/// image at the following ticks (start the pipelines by hand to hurry it). The application
+/// pipeline's distribution publishes the new AMI id to the same SSM parameter
+/// (`SsmParameterConfigurations`); the parameter then differs from the template's value until the
+/// next content change, which is intended.
 ///
 /// **How a rebuild reaches instances**: the workload's stack reads the parameter through an
 /// `AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>` template parameter, which CloudFormation
