@@ -210,18 +210,40 @@ fn dynamic_references(s: &str) -> Vec<String> {
     out
 }
 
-/// Calls `f` on every string below `v`, with its JSON pointer.
-fn each_string(v: &Json, pointer: &str, f: &mut dyn FnMut(&str, &str)) {
+/// A JSON pointer under construction: `base` plus the tokens of the current path, joined only
+/// when something is reported there.
+struct Pointer<'b> {
+    base: &'b str,
+    tokens: Vec<String>,
+}
+
+impl Pointer<'_> {
+    fn render(&self, last: Option<&str>) -> String {
+        let mut out = self.base.to_owned();
+        for t in self.tokens.iter().map(String::as_str).chain(last) {
+            out.push('/');
+            out.push_str(&escape_token(t));
+        }
+        out
+    }
+}
+
+/// Calls `f` on every string below `v` that holds a dynamic reference, with its JSON pointer.
+fn each_dynamic_reference(v: &Json, at: &mut Pointer<'_>, f: &mut dyn FnMut(&str, String)) {
     match v {
-        Json::String(s) => f(s, pointer),
+        Json::String(s) if s.contains("{{resolve:") => f(s, at.render(None)),
         Json::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                each_string(x, &format!("{pointer}/{i}"), f);
+                at.tokens.push(i.to_string());
+                each_dynamic_reference(x, at, f);
+                at.tokens.pop();
             }
         }
         Json::Object(o) => {
             for (k, x) in o {
-                each_string(x, &format!("{pointer}/{}", escape_token(k)), f);
+                at.tokens.push(k.clone());
+                each_dynamic_reference(x, at, f);
+                at.tokens.pop();
             }
         }
         _ => {}
@@ -229,22 +251,26 @@ fn each_string(v: &Json, pointer: &str, f: &mut dyn FnMut(&str, &str)) {
 }
 
 /// Calls `f` on every literal `Fn::ImportValue` name below `v`, with its JSON pointer.
-fn each_import(v: &Json, pointer: &str, f: &mut dyn FnMut(&str, &str)) {
+fn each_import(v: &Json, at: &mut Pointer<'_>, f: &mut dyn FnMut(&str, String)) {
     match v {
         Json::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                each_import(x, &format!("{pointer}/{i}"), f);
+                at.tokens.push(i.to_string());
+                each_import(x, at, f);
+                at.tokens.pop();
             }
         }
         Json::Object(o) => {
             if o.len() == 1
                 && let Some(Json::String(name)) = o.get("Fn::ImportValue")
             {
-                f(name, &format!("{pointer}/Fn::ImportValue"));
+                f(name, at.render(Some("Fn::ImportValue")));
                 return;
             }
             for (k, x) in o {
-                each_import(x, &format!("{pointer}/{}", escape_token(k)), f);
+                at.tokens.push(k.clone());
+                each_import(x, at, f);
+                at.tokens.pop();
             }
         }
         _ => {}
@@ -416,20 +442,21 @@ fn facts_of(view: &StackView<'_>) -> Facts {
                     entry: id.clone(),
                 });
             }
-            each_import(
-                o,
-                &format!("/Outputs/{}", escape_token(id)),
-                &mut |name, pointer| {
-                    f.reads.push(Read {
-                        kind: ExternalKind::Export,
-                        name: name.to_owned(),
-                        entry: id.clone(),
-                        at_stack_start: true,
-                        pointer: pointer.to_owned(),
-                        how: "with Fn::ImportValue in an output",
-                    });
-                },
-            );
+            let base = format!("/Outputs/{}", escape_token(id));
+            let mut at = Pointer {
+                base: &base,
+                tokens: Vec::new(),
+            };
+            each_import(o, &mut at, &mut |name, pointer| {
+                f.reads.push(Read {
+                    kind: ExternalKind::Export,
+                    name: name.to_owned(),
+                    entry: id.clone(),
+                    at_stack_start: true,
+                    pointer,
+                    how: "with Fn::ImportValue in an output",
+                });
+            });
         }
     }
     let Some(res) = resources(t) else {
@@ -451,25 +478,29 @@ fn facts_of(view: &StackView<'_>) -> Facts {
         refs.retain(|x| x != id && res.contains_key(x));
         f.refs.insert(id.clone(), refs);
 
-        each_string(r, &base, &mut |s, pointer| {
+        let mut at = Pointer {
+            base: &base,
+            tokens: Vec::new(),
+        };
+        each_dynamic_reference(r, &mut at, &mut |s, pointer| {
             for name in dynamic_references(s) {
                 f.reads.push(Read {
                     kind: ExternalKind::SsmParameter,
                     name,
                     entry: id.clone(),
                     at_stack_start: false,
-                    pointer: pointer.to_owned(),
+                    pointer: pointer.clone(),
                     how: "through a {{resolve:ssm:…}} dynamic reference",
                 });
             }
         });
-        each_import(r, &base, &mut |name, pointer| {
+        each_import(r, &mut at, &mut |name, pointer| {
             f.reads.push(Read {
                 kind: ExternalKind::Export,
                 name: name.to_owned(),
                 entry: id.clone(),
                 at_stack_start: false,
-                pointer: pointer.to_owned(),
+                pointer,
                 how: "with Fn::ImportValue",
             });
         });
