@@ -259,6 +259,11 @@ const LAYERS: [&str; 3] = ["system", "middleware", "application"];
 /// Nothing rolls between deployments; old AMIs are kept (deleting an Image Builder image leaves
 /// its AMI), so instances and rollbacks never lose their image.
 ///
+/// Upgrading a stack from a version of this construct whose pipelines alone wrote the parameter:
+/// the parameter then exists outside CloudFormation, and creating `AmiParameter` fails; delete
+/// it (`aws ssm delete-parameter`) just before that update (running instances are unaffected,
+/// the workload's stack only reads it when it is deployed).
+///
 /// Builds run in one private subnet with their own instance profile and a security group that
 /// only allows HTTPS out (through NAT; allow it to interface endpoints with
 /// [`crate::network::HaVpc::allow_endpoints`] and then call [`AmiPipeline::wait_for_rules`]).
