@@ -221,7 +221,9 @@ const LAYERS: [&str; 3] = ["system", "middleware", "application"];
 /// the next layer's recipe takes that image as its parent through the image's
 /// `LatestVersion.Patch` attribute (`arn:…:image/<name>-<layer>/<version>`: the newest build of
 /// exactly that recipe version), so CloudFormation creates system image → middleware recipe →
-/// middleware image → application recipe → application image in order. The system layer's parent
+/// middleware image → application recipe → application image in order. (Not the image's `Arn`
+/// or `ImageId`: they change whenever an image is merely rebuilt, which would replace the recipe
+/// above under its unchanged, and therefore already taken, version.) The system layer's parent
 /// is [`AmiPipelineProps::parent_image`] (the public Amazon Linux 2023 SSM parameter by default).
 /// The stack then writes the application image's AMI id to an `AWS::SSM::Parameter`
 /// ([`AmiPipeline::ami_parameter_name`], data type `aws:ec2:image`) that
