@@ -43,8 +43,8 @@ pub mod value;
 pub use error::ConstructError;
 pub use resource::{Constraint, DynResource, RawResource, Resource, ResourceSchema, Rule};
 pub use tree::{
-    App, AsNode, ConditionHandle, DeletionPolicy, Environment, Handle, MappingHandle, Node, NodeId,
-    NodeKind, NodeRef, OutputDef, Override, ParamHandle, Parameter, ParameterDef, RawHandle,
-    ResourceEntry, ResourceOptions, Scope, Stack,
+    App, AsNode, ConditionHandle, DeletionPolicy, Environment, ExternalInput, ExternalKind, Handle,
+    MappingHandle, Node, NodeId, NodeKind, NodeRef, OutputDef, Override, ParamHandle, Parameter,
+    ParameterDef, RawHandle, ResourceEntry, ResourceOptions, Scope, Stack,
 };
 pub use value::{CondExpr, Expr, Json, List, Map, Prop, Pseudo, SubPart, ToProp, Value};

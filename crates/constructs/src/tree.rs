@@ -479,6 +479,78 @@ pub struct Stack {
     pub logical_id_overrides: BTreeMap<String, String>,
     /// File assets, in declaration order ([`Stack::add_asset`]).
     assets: Vec<crate::asset::AssetDecl>,
+    /// What this stack reads at deploy time that exists before the app is deployed and that no
+    /// stack of the app creates (an SSM parameter made by hand, another app's export, a golden
+    /// image), each with the reason. Synth's deployability check refuses a stack that reads
+    /// something no earlier stack creates unless it is declared here.
+    pub external_inputs: Vec<ExternalInput>,
+}
+
+/// What kind of thing an [`ExternalInput`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExternalKind {
+    /// An SSM parameter, by name (`/team/shared/ami`), read through a template parameter of type
+    /// `AWS::SSM::Parameter::Value<…>`, a `{{resolve:ssm:…}}` dynamic reference or an Image
+    /// Builder `ssm:` parent image.
+    SsmParameter,
+    /// A CloudFormation export, by name, read with `Fn::ImportValue`.
+    Export,
+    /// An Image Builder image of the deploying account, by image (recipe) name, used as a
+    /// recipe's parent image.
+    Image,
+}
+
+impl ExternalKind {
+    /// How the kind reads in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExternalKind::SsmParameter => "SSM parameter",
+            ExternalKind::Export => "export",
+            ExternalKind::Image => "Image Builder image",
+        }
+    }
+}
+
+/// Something a stack reads at deploy time that is created outside the app, declared with the
+/// reason it can be relied on (see [`Stack::external_inputs`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExternalInput {
+    /// What it is.
+    pub kind: ExternalKind,
+    /// Its name: the parameter name, the export name or the image name.
+    pub name: String,
+    /// Why it exists before the app is deployed (who creates it); must not be empty.
+    pub reason: String,
+}
+
+impl ExternalInput {
+    /// An SSM parameter created outside the app.
+    pub fn ssm_parameter(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        ExternalInput {
+            kind: ExternalKind::SsmParameter,
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An export of a stack outside the app.
+    pub fn export(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        ExternalInput {
+            kind: ExternalKind::Export,
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An Image Builder image built outside the app (by its name, as in
+    /// `arn:…:image/<name>/x.x.x`).
+    pub fn image(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        ExternalInput {
+            kind: ExternalKind::Image,
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 fn check_stack_name(name: &str) -> Result<(), ConstructError> {
@@ -525,6 +597,7 @@ impl Stack {
             termination_protection: false,
             logical_id_overrides: BTreeMap::new(),
             assets: Vec::new(),
+            external_inputs: Vec::new(),
         })
     }
 

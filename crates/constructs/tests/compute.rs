@@ -3,13 +3,13 @@
 mod support;
 
 use constructs::compute::{
-    AmiPipeline, AmiPipelineProps, AmiSource, Capacity, ComponentSpec, LayerSpec, RollingUpdate,
-    UpdateWait, UserDataFile, Workload, WorkloadProps,
+    AmiPipeline, AmiPipelineProps, AmiSource, Capacity, ComponentBody, ComponentSpec, LayerSpec,
+    RollingUpdate, UpdateWait, UserDataFile, Workload, WorkloadProps,
 };
 use constructs::edge::LogBucketProps;
-use constructs::{ConstructError, Value, fns};
+use constructs::{App, ConstructError, ExternalInput, Value, fns};
 use serde_json::Value as Json;
-use support::{resources_of, stack_with_vpc, synth_stack};
+use support::{resources_of, stack, stack_with_vpc, synth_and_write, synth_stack};
 
 fn field_of(e: &ConstructError) -> &str {
     match e {
@@ -65,6 +65,10 @@ fn default_workload_is_private_imdsv2_encrypted_rolling_and_cpu_scaled() {
         )],
     )
     .expect("secrets");
+    s.external_inputs.push(ExternalInput::ssm_parameter(
+        "/dashboard/ami/application",
+        "written by the image pipeline of another app in this test",
+    ));
     let t = synth_stack("compute-workload", s);
 
     // AMI from SSM through a typed template parameter.
@@ -346,27 +350,21 @@ fn invalid_workload_configuration_names_the_field() {
     assert_eq!(field_of(&e), "secret_arns");
 }
 
-#[test]
-fn ami_layers_chain_parents_and_publish_the_application_ami_to_ssm() {
+/// The default layers at `Images` in a stack of their own, and a workload reading the AMI in a
+/// second stack; returns the assembly (images stack first).
+fn images_and_workload(case: &str, props: &AmiPipelineProps) -> synth::Assembly {
     let (mut s, vpc) = stack_with_vpc("ComputeAmiPipeline");
     let images = AmiPipeline::new(
         &mut s.root(),
         "Images",
-        &AmiPipelineProps {
-            name: "dashboard".into(),
-            schedule: Some("cron(0 3 ? * sun *)".into()),
-            logs: Some(LogBucketProps {
-                expiration_days: 90,
-            }),
-            ..AmiPipelineProps::default()
-        },
+        props,
         vpc.vpc_id(),
         vpc.private_subnets(),
     )
     .expect("pipeline");
-    assert_eq!(images.ami_parameter_name(), "/dashboard/ami/application");
+    let mut web = stack("ComputeAmiWorkload");
     Workload::new(
-        &mut s.root(),
+        &mut web.root(),
         "Web",
         &WorkloadProps {
             ami: images.ami_source(),
@@ -376,67 +374,250 @@ fn ami_layers_chain_parents_and_publish_the_application_ami_to_ssm() {
         vpc.private_subnets(),
     )
     .expect("workload reads the pipeline's AMI");
-    let t = synth_stack("compute-ami-pipeline", s);
+    let mut app = App::new();
+    // The workload's stack first: synth orders it after the stack creating its AMI parameter.
+    app.add_stack(web).expect("workload stack");
+    app.add_stack(s).expect("images stack");
+    synth_and_write(case, &app)
+}
 
-    let recipes = resources_of(&t, "AWS::ImageBuilder::ImageRecipe");
-    assert_eq!(recipes.len(), 3);
+fn dashboard_props() -> AmiPipelineProps {
+    AmiPipelineProps {
+        name: "dashboard".into(),
+        schedule: Some("cron(0 3 ? * sun *)".into()),
+        logs: Some(LogBucketProps {
+            expiration_days: 90,
+        }),
+        ..AmiPipelineProps::default()
+    }
+}
+
+/// (logical id, properties) of the resource of `type_name` whose `key` property is `value`.
+fn by_prop<'t>(t: &'t Json, type_name: &str, key: &str, value: &str) -> (&'t String, &'t Json) {
+    resources_of(t, type_name)
+        .into_iter()
+        .find(|(_, r)| r["Properties"][key] == value)
+        .map(|(id, r)| (id, &r["Properties"]))
+        .unwrap_or_else(|| panic!("{type_name} with {key} = {value}"))
+}
+
+#[test]
+fn ami_layers_build_at_deploy_time_chain_parents_and_write_the_ami_parameter() {
+    let assembly = images_and_workload("compute-ami-pipeline", &dashboard_props());
+    let names: Vec<&str> = assembly.stacks.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["ComputeAmiPipeline", "ComputeAmiWorkload"]);
+    assert_eq!(assembly.stacks[1].dependencies, ["ComputeAmiPipeline"]);
+    let t = &assembly.stacks[0].template;
+
     let recipe = |layer: &str| {
-        recipes
-            .iter()
-            .find(|(_, r)| r["Properties"]["Name"] == format!("dashboard-{layer}"))
-            .map(|(_, r)| &r["Properties"])
-            .expect("recipe")
+        by_prop(
+            t,
+            "AWS::ImageBuilder::ImageRecipe",
+            "Name",
+            &format!("dashboard-{layer}"),
+        )
     };
     assert_eq!(
-        recipe("system")["ParentImage"],
+        recipe("system").1["ParentImage"],
         "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
     );
-    assert!(
-        recipe("middleware")["ParentImage"]
-            .to_string()
-            .contains(":image/dashboard-system/x.x.x")
-    );
-    assert!(
-        recipe("application")["ParentImage"]
-            .to_string()
-            .contains(":image/dashboard-middleware/x.x.x")
-    );
-    for (_, r) in &recipes {
+    // Each deploy-time image builds its layer's recipe; the next recipe's parent is that image.
+    let images = resources_of(t, "AWS::ImageBuilder::Image");
+    assert_eq!(images.len(), 3);
+    let image_of = |layer: &str| {
+        let (recipe_id, _) = recipe(layer);
+        images
+            .iter()
+            .find(|(_, i)| i["Properties"]["ImageRecipeArn"]["Fn::GetAtt"][0] == recipe_id.as_str())
+            .map(|(id, i)| (id.as_str(), &i["Properties"]))
+            .unwrap_or_else(|| panic!("image of {layer}"))
+    };
+    for (layer, below) in [("middleware", "system"), ("application", "middleware")] {
+        assert_eq!(
+            recipe(layer).1["ParentImage"],
+            serde_json::json!({"Fn::GetAtt": [image_of(below).0, "LatestVersion.Patch"]}),
+            "{layer}"
+        );
+    }
+    for layer in ["system", "middleware", "application"] {
+        let (_, image) = image_of(layer);
+        assert_eq!(image["EnhancedImageMetadataEnabled"], true);
+        assert_eq!(image["ImageTestsConfiguration"]["ImageTestsEnabled"], true);
+        assert!(image["InfrastructureConfigurationArn"]["Fn::GetAtt"].is_array());
+        assert!(
+            image.get("DistributionConfigurationArn").is_none(),
+            "a deploy-time image must not write the parameter CloudFormation creates"
+        );
+    }
+    for (_, r) in resources_of(t, "AWS::ImageBuilder::ImageRecipe") {
         let ebs = &r["Properties"]["BlockDeviceMappings"][0]["Ebs"];
         assert_eq!(ebs["Encrypted"], true);
     }
 
-    let distribution = one(&t, "AWS::ImageBuilder::DistributionConfiguration");
+    // The stack writes the application image's AMI id to the parameter the workload reads.
+    let (_, parameter) = by_prop(
+        t,
+        "AWS::SSM::Parameter",
+        "Name",
+        "/dashboard/ami/application",
+    );
+    assert_eq!(parameter["DataType"], "aws:ec2:image");
+    assert_eq!(
+        parameter["Value"],
+        serde_json::json!({"Fn::GetAtt": [image_of("application").0, "ImageId"]})
+    );
+    let workload = &assembly.stacks[1].template;
+    assert!(
+        workload["Parameters"]
+            .as_object()
+            .expect("parameters")
+            .values()
+            .any(|p| p["Default"] == "/dashboard/ami/application")
+    );
+
+    // Pipelines rebuild on the same recipes; only the application's distributes, to the same
+    // parameter.
+    let distribution = one(t, "AWS::ImageBuilder::DistributionConfiguration");
     let ssm = &distribution["Properties"]["Distributions"][0]["SsmParameterConfigurations"][0];
     assert_eq!(ssm["ParameterName"], "/dashboard/ami/application");
     assert_eq!(ssm["DataType"], "aws:ec2:image");
-
-    let pipelines = resources_of(&t, "AWS::ImageBuilder::ImagePipeline");
+    let pipelines = resources_of(t, "AWS::ImageBuilder::ImagePipeline");
     assert_eq!(pipelines.len(), 3);
-    let with_distribution = pipelines
+    let with_distribution: Vec<_> = pipelines
         .iter()
         .filter(|(_, p)| {
             p["Properties"]
                 .get("DistributionConfigurationArn")
                 .is_some()
         })
-        .count();
-    assert_eq!(with_distribution, 1);
+        .collect();
+    assert_eq!(with_distribution.len(), 1);
+    assert_eq!(
+        with_distribution[0].1["Properties"]["ImageRecipeArn"]["Fn::GetAtt"][0],
+        recipe("application").0.as_str()
+    );
+    let (_, system_pipeline) = by_prop(
+        t,
+        "AWS::ImageBuilder::ImagePipeline",
+        "Name",
+        "dashboard-system",
+    );
+    assert_eq!(
+        system_pipeline["Schedule"]["PipelineExecutionStartCondition"],
+        "EXPRESSION_MATCH_ONLY"
+    );
+    let (_, app_pipeline) = by_prop(
+        t,
+        "AWS::ImageBuilder::ImagePipeline",
+        "Name",
+        "dashboard-application",
+    );
+    assert_eq!(
+        app_pipeline["Schedule"]["PipelineExecutionStartCondition"],
+        "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
+    );
 
-    let infra = &one(&t, "AWS::ImageBuilder::InfrastructureConfiguration")["Properties"];
+    // Builds wait for the build tier's egress rule.
+    let (egress_id, _) = resources_of(t, "AWS::EC2::SecurityGroupEgress")
+        .into_iter()
+        .find(|(_, r)| r["Properties"]["CidrIp"] == "0.0.0.0/0")
+        .expect("https egress");
+    for (_, image) in &images {
+        assert!(
+            image["DependsOn"]
+                .as_array()
+                .is_some_and(|d| d.contains(&Json::from(egress_id.as_str()))),
+            "{image}"
+        );
+    }
+
+    let infra = &one(t, "AWS::ImageBuilder::InfrastructureConfiguration")["Properties"];
     assert!(infra["SubnetId"].to_string().contains("privateSubnet1"));
     assert_eq!(infra["InstanceMetadataOptions"]["HttpTokens"], "required");
 
-    let params = t["Parameters"].as_object().expect("parameters");
-    assert!(
-        params
-            .values()
-            .any(|p| p["Default"] == "/dashboard/ami/application")
-    );
-    // No AMI id is written anywhere in the template.
-    assert!(!t.to_string().contains("\"ami-"));
-
+    // No AMI id is written anywhere in the templates.
+    for s in &assembly.stacks {
+        assert!(!s.body.contains("\"ami-"), "{}", s.name);
+    }
     insta::assert_json_snapshot!("compute_ami_pipeline", t);
+}
+
+/// Version of the component (or recipe) named `name`.
+fn version_of<'t>(t: &'t Json, type_name: &str, name: &str) -> &'t str {
+    by_prop(t, type_name, "Name", name).1["Version"]
+        .as_str()
+        .expect("version")
+}
+
+#[test]
+fn versions_follow_content_and_an_edit_replaces_the_images_above_it() {
+    let before = images_and_workload("compute-ami-versions-before", &dashboard_props());
+    let again = images_and_workload("compute-ami-versions-before", &dashboard_props());
+    for (a, b) in before.stacks.iter().zip(&again.stacks) {
+        assert!(a.body == b.body, "{} differs between runs", a.name);
+    }
+    let t0 = &before.stacks[0].template;
+    for v in [
+        "dashboard-system",
+        "dashboard-middleware",
+        "dashboard-application",
+    ]
+    .map(|n| version_of(t0, "AWS::ImageBuilder::ImageRecipe", n))
+    {
+        let (line, patch) = v.rsplit_once('.').expect("major.minor.patch");
+        assert_eq!(line, "1.0");
+        assert!(
+            patch.parse::<u32>().is_ok_and(|p| p <= 1_073_741_823),
+            "{v}"
+        );
+    }
+
+    // Edit the middleware's commands.
+    let mut edited = dashboard_props();
+    let ComponentBody::Commands(commands) = &mut edited.middleware.components[0].body else {
+        panic!("the docker component runs commands");
+    };
+    commands.push("docker info".into());
+    let after = images_and_workload("compute-ami-versions-after", &edited);
+    let t1 = &after.stacks[0].template;
+
+    let component = "dashboard-middleware-docker";
+    assert_ne!(
+        version_of(t0, "AWS::ImageBuilder::Component", component),
+        version_of(t1, "AWS::ImageBuilder::Component", component)
+    );
+    // The layer below is untouched; the edited layer and every layer above get new versions.
+    let recipe = "AWS::ImageBuilder::ImageRecipe";
+    assert_eq!(
+        version_of(t0, recipe, "dashboard-system"),
+        version_of(t1, recipe, "dashboard-system")
+    );
+    for layer in ["dashboard-middleware", "dashboard-application"] {
+        assert_ne!(
+            version_of(t0, recipe, layer),
+            version_of(t1, recipe, layer),
+            "{layer}"
+        );
+    }
+    // Recipe versions are create-only: a new version replaces the recipe, and the image's
+    // ImageRecipeArn (create-only too) follows it, so the images are rebuilt. Logical ids stay,
+    // so CloudFormation replaces rather than adds.
+    let ids = |t: &Json| {
+        let mut ids: Vec<String> = resources_of(t, "AWS::ImageBuilder::Image")
+            .into_iter()
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(t0), ids(t1));
+    let schema = constructs::resources::schema_for("AWS::ImageBuilder::Image").expect("schema");
+    assert!(schema.create_only.contains(&"ImageRecipeArn"));
+    let schema = constructs::resources::schema_for(recipe).expect("schema");
+    assert!(schema.create_only.contains(&"Version"));
+    // The parameter's value is the (new) application image's id; the workload's template is
+    // unchanged and picks the new id up when it is next deployed.
+    assert_eq!(after.stacks[1].body, before.stacks[1].body);
 }
 
 #[test]
@@ -455,7 +636,7 @@ fn invalid_pipeline_configuration_names_the_field() {
             "Version",
             AmiPipelineProps {
                 middleware: LayerSpec {
-                    version: "1.0".into(),
+                    version: "1.0.0".into(),
                     ..LayerSpec::docker_middleware()
                 },
                 ..AmiPipelineProps::default()
@@ -467,7 +648,7 @@ fn invalid_pipeline_configuration_names_the_field() {
             AmiPipelineProps {
                 application: LayerSpec {
                     components: vec![],
-                    version: "1.0.0".into(),
+                    version: "1.0".into(),
                 },
                 ..AmiPipelineProps::default()
             },
@@ -478,7 +659,7 @@ fn invalid_pipeline_configuration_names_the_field() {
             AmiPipelineProps {
                 system: LayerSpec {
                     components: vec![ComponentSpec::commands("bad name!", "x", ["true"])],
-                    version: "1.0.0".into(),
+                    version: "1.0".into(),
                 },
                 ..AmiPipelineProps::default()
             },

@@ -245,7 +245,7 @@ fn schemas_are_found_by_type_name() {
     assert!(schema_for("AWS::Lambda::Function").is_none());
 
     let names = constructs::resources::TYPE_NAMES;
-    assert_eq!(names.len(), 60);
+    assert_eq!(names.len(), 61);
     assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
     for name in names {
         let schema = schema_for(name).unwrap_or_else(|| panic!("{name} has a schema"));

@@ -6,12 +6,14 @@
 //! |---|---|---|
 //! | `<app>-<env>-network` | VPC, subnets, NAT, endpoints, flow logs | changes rarely; everything builds on it |
 //! | `<app>-<env>-data` | Aurora Serverless v2, its key and secret, app settings and secrets | stateful: deletion protection, Snapshot/Retain policies, never replaced by an app change |
-//! | `<app>-<env>-images` | EC2 Image Builder layers writing the app AMI id to SSM | must build an AMI before the workload can launch |
+//! | `<app>-<env>-images` | EC2 Image Builder layers, built at deploy time, writing the app AMI id to an SSM parameter; pipelines for rebuilds | must build an AMI before the workload can launch |
 //! | `<app>-<env>-app` | sub-zone, certificate, balancer, workload | stateless: safe to replace or roll |
 //! | `<app>-<env>-delivery` | migrations pipeline (source bucket, CodeBuild, CodePipeline) | ships changes to the others |
 //!
 //! Cross-stack references are exports/imports wired by synth; security-group rules between
 //! tiers of different stacks live in the consuming stack, so no two stacks depend on each other.
+//! `app` reads the AMI parameter `images` creates (`/<app>/<env>/ami/application`); synth derives
+//! that dependency from the templates, so the manifest deploys `images` before `app`.
 
 use constructs::compute::{
     AmiPipeline, AmiPipelineProps, AmiSource, UserDataFile, Workload, WorkloadProps,
@@ -187,11 +189,16 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
                 "/{}/{}/ami/application",
                 config.app, config.environment
             )),
+            schedule: config.images.rebuild_schedule.clone(),
             ..AmiPipelineProps::default()
         },
         vpc.vpc_id(),
         vpc.private_subnets(),
     )?;
+    // Builds reach AWS APIs through the interface endpoints (when enabled) and everything else
+    // over HTTPS through NAT; the images wait until those rules exist.
+    vpc.allow_endpoints(&mut images, pipeline.tier())?;
+    pipeline.wait_for_rules(&mut images)?;
     app.add_stack(images)?;
     Ok(Parts {
         vpc,

@@ -31,6 +31,8 @@ pub struct RefArchConfig {
     pub database: DatabaseConfig,
     /// The migrations pipeline.
     pub migrations: MigrationsConfig,
+    /// The AMI layers (EC2 Image Builder).
+    pub images: ImagesConfig,
 }
 
 /// DNS settings.
@@ -137,6 +139,25 @@ pub struct MigrationsConfig {
     pub source_key: String,
 }
 
+/// AMI layer settings. The layers are built when the images stack is deployed; these pipelines
+/// rebuild them afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct ImagesConfig {
+    /// When the pipelines rebuild (Image Builder cron syntax, UTC, e.g. `cron(0 4 ? * sun *)`):
+    /// the system layer every time (OS security updates), the layers above when the layer
+    /// below has a new build. `None`: rebuild only when started by hand.
+    pub rebuild_schedule: Option<String>,
+}
+
+impl Default for ImagesConfig {
+    fn default() -> Self {
+        ImagesConfig {
+            rebuild_schedule: Some("cron(0 4 ? * sun *)".into()),
+        }
+    }
+}
+
 impl Default for RefArchConfig {
     fn default() -> Self {
         RefArchConfig {
@@ -149,6 +170,7 @@ impl Default for RefArchConfig {
             workloads: vec![WorkloadConfig::default()],
             database: DatabaseConfig::default(),
             migrations: MigrationsConfig::default(),
+            images: ImagesConfig::default(),
         }
     }
 }
@@ -396,6 +418,14 @@ impl RefArchConfig {
         if self.migrations.command.trim().is_empty() {
             bad("migrations.command", "must not be empty".into());
         }
+        if let Some(cron) = &self.images.rebuild_schedule
+            && !(cron.starts_with("cron(") && cron.ends_with(')') && cron.len() > 6)
+        {
+            bad(
+                "images.rebuild_schedule",
+                format!("{cron:?} is not an Image Builder cron(...) expression"),
+            );
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -431,11 +461,13 @@ mod tests {
         };
         c.workloads[0].min_size = 5;
         c.workloads[0].hosts = vec!["ok".into(), "no way".into()];
+        c.images.rebuild_schedule = Some("weekly".into());
         let e = c.validate().expect_err("invalid").to_string();
         for field in [
             "`app`",
             "`workloads[0].max_size`",
             "`workloads[0].hosts[1]`",
+            "`images.rebuild_schedule`",
         ] {
             assert!(e.contains(field), "{field} missing in {e}");
         }

@@ -18,7 +18,7 @@ use constructs::App;
 use constructs::asset::{ASSETS_BUCKET_PATTERN, AssetSource};
 use sha2::{Digest, Sha256};
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 
 /// One packaged asset of the assembly (assets with the same content are one).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,7 @@ pub(crate) fn stage(
                 }
                 Err(e) => diags.push(Diagnostic {
                     severity: Severity::Error,
+                    kind: DiagnosticKind::Validation,
                     code: "asset/source",
                     stack: stack.name().to_owned(),
                     path: Some(format!("{}/{}", stack.name(), decl.id)),

@@ -21,11 +21,23 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Which family of checks found a problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiagnosticKind {
+    /// Ids, references, schema constraints, cycles and quotas: the template itself is wrong.
+    Validation,
+    /// The templates are valid one by one, but the assembly cannot be created in order on an
+    /// empty account ([`crate::deployability`]).
+    Deployability(crate::deployability::Unmet),
+}
+
 /// One problem, with everything needed to find it in code and in the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// The family of checks that found it (with the typed detail of deployability problems).
+    pub kind: DiagnosticKind,
     /// A stable short code, e.g. `schema/pattern`, `ref/dangling`, `quota/resources`.
     pub code: &'static str,
     /// The stack the problem is in.
@@ -82,6 +94,7 @@ impl Sink<'_> {
     ) {
         self.out.push(Diagnostic {
             severity,
+            kind: DiagnosticKind::Validation,
             code,
             stack: self.stack.to_owned(),
             path: path.map(str::to_owned),
@@ -111,6 +124,7 @@ mod tests {
     fn display_names_path_id_and_pointer() {
         let d = Diagnostic {
             severity: Severity::Error,
+            kind: DiagnosticKind::Validation,
             code: "schema/pattern",
             stack: "Net".into(),
             path: Some("Net/Vpc/Resource".into()),

@@ -6,9 +6,12 @@
 //!    overrides; two nodes that would share an id are an error (CDK would silently merge them);
 //! 2. **render**: properties lowered and references resolved (`Ref`, `Fn::GetAtt`; across stacks
 //!    an export in the producer and `Fn::ImportValue` in the consumer, plus a stack dependency);
-//! 3. **validate**: schema constraints from the generated metadata, dangling references,
-//!    dependency cycles and CloudFormation quotas, all collected before reporting;
-//! 4. **serialize**: pretty JSON in a fixed order, byte-identical for the same program.
+//! 3. **order**: stacks after the stacks they depend on, through references and through what
+//!    they read and create at deploy time ([`deployability::dependencies`]);
+//! 4. **validate**: schema constraints from the generated metadata, dangling references,
+//!    dependency cycles and CloudFormation quotas, then whether the assembly can be created in
+//!    order on an empty account ([`deployability::check`]), all collected before reporting;
+//! 5. **serialize**: pretty JSON in a fixed order, byte-identical for the same program.
 //!
 //! ```
 //! use constructs::{App, Environment, OutputDef, Prop, Stack};
@@ -28,6 +31,7 @@
 
 pub mod assembly;
 pub mod assets;
+pub mod deployability;
 pub mod diagnostics;
 pub mod logical_id;
 mod render;
@@ -41,7 +45,7 @@ use thiserror::Error;
 
 pub use assembly::{Assembly, StackArtifact, WriteError};
 pub use assets::StagedAsset;
-pub use diagnostics::{Diagnostic, Severity};
+pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use render::{PATH_METADATA_KEY, is_intrinsic};
 
 use diagnostics::{Sink, escape_token};
@@ -344,6 +348,7 @@ fn order_stacks(
             None => {
                 diags.push(Diagnostic {
                     severity: Severity::Error,
+                    kind: DiagnosticKind::Validation,
                     code: "graph/stack-cycle",
                     stack: remaining.join(", "),
                     path: None,
@@ -407,11 +412,50 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
         }
     }
 
+    // Construct paths of template parameters and outputs (resources carry theirs in Metadata),
+    // for the deployability check's messages.
+    let mut entry_paths: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for stack in app.stacks() {
+        let table = &ids[stack.name()];
+        let paths = entry_paths.entry(stack.name().to_owned()).or_default();
+        for (nid, node) in stack.iter() {
+            if matches!(node.kind, NodeKind::Parameter(_) | NodeKind::Output(_))
+                && let Some(Some(id)) = table.get(nid.index())
+            {
+                paths.insert(id.clone(), stack.path(nid));
+            }
+        }
+    }
+    let no_paths = BTreeMap::new();
+    let mut templates: BTreeMap<String, Json> = templates
+        .into_iter()
+        .map(|(k, t)| (k, Json::Object(t)))
+        .collect();
+
+    // Stack dependencies: references (imports, DependsOn) plus what stacks read and create
+    // (SSM parameters, literal exports, images).
     let names: Vec<String> = app.stacks().iter().map(|s| s.name().to_owned()).collect();
-    let deps: BTreeMap<String, BTreeSet<String>> = facts
+    let mut deps: BTreeMap<String, BTreeSet<String>> = facts
         .iter()
         .map(|(k, f)| (k.clone(), f.stack_dependencies.clone()))
         .collect();
+    let views: Vec<deployability::StackView<'_>> = app
+        .stacks()
+        .iter()
+        .filter_map(|s| {
+            Some(deployability::StackView {
+                name: s.name(),
+                template: templates.get(s.name())?,
+                account: s.env().account.as_deref(),
+                external: &s.external_inputs,
+                paths: entry_paths.get(s.name()).unwrap_or(&no_paths),
+            })
+        })
+        .collect();
+    for (stack, more) in deployability::dependencies(&views) {
+        deps.entry(stack).or_default().extend(more);
+    }
+    drop(views);
     let order = order_stacks(&names, &deps, &mut diags);
 
     let mut artifacts = Vec::new();
@@ -421,7 +465,6 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
         else {
             continue;
         };
-        let template = Json::Object(template);
         let mut sink = Sink {
             stack: &name,
             out: &mut diags,
@@ -454,7 +497,10 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
             name: name.clone(),
             template,
             body,
-            dependencies: f.stack_dependencies.iter().cloned().collect(),
+            dependencies: deps
+                .get(&name)
+                .map(|d| d.iter().cloned().collect())
+                .unwrap_or_default(),
             account: stack.env().account.clone(),
             region: stack.env().region.clone(),
             tags: stack.tags.clone(),
@@ -466,6 +512,21 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
                 .collect(),
         });
     }
+
+    let views: Vec<deployability::StackView<'_>> = artifacts
+        .iter()
+        .filter_map(|a| {
+            let stack = app.stack(&a.name)?;
+            Some(deployability::StackView {
+                name: &a.name,
+                template: &a.template,
+                account: stack.env().account.as_deref(),
+                external: &stack.external_inputs,
+                paths: entry_paths.get(&a.name).unwrap_or(&no_paths),
+            })
+        })
+        .collect();
+    diags.extend(deployability::check(&views, &deps));
 
     diags.sort_by_key(|a| a.severity);
     if diags.iter().any(|d| d.severity == Severity::Error) {

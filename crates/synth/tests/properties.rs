@@ -20,14 +20,15 @@ use constructs::resources::{
     TYPE_NAMES, autoscaling, ec2, elasticloadbalancingv2, kms, logs, rds, s3, schema_for, sns, ssm,
 };
 use constructs::{
-    App, AsNode, Environment, Expr, NodeId, NodeRef, OutputDef, Parameter, Prop, Pseudo, Resource,
-    ResourceSchema, Rule, Scope, Stack, SubPart, Value, fns,
+    App, AsNode, Environment, Expr, ExternalInput, NodeId, NodeRef, OutputDef, Parameter, Prop,
+    Pseudo, Resource, ResourceSchema, Rule, Scope, Stack, SubPart, Value, fns,
 };
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use serde_json::{Value as Json, json};
+use synth::deployability::Unmet;
 use synth::diagnostics::escape_token;
-use synth::{Diagnostic, synth};
+use synth::{Diagnostic, DiagnosticKind, synth};
 
 /// Cases per property (at least 256, as the test plan asks).
 const CASES: u32 = 256;
@@ -54,7 +55,7 @@ fn arb_text() -> BoxedStrategy<String> {
         3 => "[A-Za-z0-9 ._:/~-]{0,12}",
         1 => "\\PC{0,40}",
         1 => select(vec![
-            "", "${Token}", "${!Literal}", "~1/~0", "Ref", "Fn::GetAtt", "{{resolve:ssm:/a/b}}",
+            "", "${Token}", "${!Literal}", "~1/~0", "Ref", "Fn::GetAtt", "{{resolve:ssm:/aws/service/a/b}}",
             "\u{0}", "\u{feff}", "\u{1F600}\u{200D}", "10.0.0.0/16",
         ])
         .prop_map(str::to_owned),
@@ -416,6 +417,25 @@ fn build_random_app(plan: &[StackPlan]) -> App {
     app
 }
 
+/// The planned app, with the literal export names it imports (random text no stack of the plan
+/// exports) declared as created outside the app, so that it passes the deployability check.
+fn build_deployable_app(plan: &[StackPlan]) -> App {
+    let mut app = build_random_app(plan);
+    if let Err(e) = synth(&app) {
+        for d in e.diagnostics() {
+            if let DiagnosticKind::Deployability(Unmet::Export(name)) = &d.kind
+                && let Some(stack) = app.stack_mut(&d.stack)
+            {
+                stack.external_inputs.push(ExternalInput::export(
+                    name.clone(),
+                    "random plans import random names",
+                ));
+            }
+        }
+    }
+    app
+}
+
 /// JSON equality, except that two floats may differ in their last few bits.
 ///
 /// The body holds, for each float, the shortest decimal that denotes exactly that float
@@ -467,7 +487,7 @@ proptest! {
 
     #[test]
     fn rendering_round_trips_through_serde_and_is_deterministic(plan in arb_app_plan()) {
-        let app = build_random_app(&plan);
+        let app = build_deployable_app(&plan);
         let first = synth(&app).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(first.stacks.len(), plan.len());
         for stack in &first.stacks {
@@ -484,7 +504,7 @@ proptest! {
         }
         // The same app again, and the same program built again: identical bytes.
         let again = synth(&app).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let rebuilt = synth(&build_random_app(&plan))
+        let rebuilt = synth(&build_deployable_app(&plan))
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         for other in [&again, &rebuilt] {
             prop_assert_eq!(first.stacks.len(), other.stacks.len());

@@ -1,4 +1,5 @@
-//! `AmiPipeline`: EC2 Image Builder in three layers (system → middleware → application).
+//! `AmiPipeline`: EC2 Image Builder in three layers (system → middleware → application), built
+//! at deploy time and rebuilt by pipelines.
 
 use crate::compute::workload::{AL2023_AMI_PARAMETER, AmiSource};
 use crate::edge::log_bucket::{LogBucket, LogBucketProps};
@@ -8,11 +9,13 @@ use crate::iam::{PolicyDocument, Statement, managed_policy_arn};
 use crate::network::{InternetPeer, Port, Private, SecurityTier, Subnets, allow_to_internet};
 use crate::resources::iam as iam_l1;
 use crate::resources::imagebuilder::{
-    self as ib, distribution_configuration as dist, image_pipeline as pipe, image_recipe as recipe,
-    infrastructure_configuration as infra,
+    self as ib, distribution_configuration as dist, image as ib_image, image_pipeline as pipe,
+    image_recipe as recipe, infrastructure_configuration as infra,
 };
-use crate::tree::{AsNode, Handle, NodeRef, ResourceOptions, Scope};
-use crate::value::Value;
+use crate::resources::ssm;
+use crate::tree::{AsNode, Handle, NodeKind, NodeRef, ResourceOptions, Scope, Stack};
+use crate::value::{Expr, Value};
+use md5::{Digest, Md5};
 
 /// What a component does: an AWSTOE document, shell commands, or an AWS-managed component.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,13 +63,15 @@ impl ComponentSpec {
     }
 }
 
-/// One layer: its components, in order, and its version.
+/// One layer: its components, in order, and its version line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerSpec {
     /// Components, run in order.
     pub components: Vec<ComponentSpec>,
-    /// Semantic version `major.minor.patch` of the layer's recipe and components. Image Builder
-    /// versions are immutable: bump it whenever the components change.
+    /// `major.minor` of the layer's recipe and components, e.g. `1.0` (set by you, for people:
+    /// bump it to mark a new line). The patch number is derived from content (see
+    /// [`AmiPipeline`]): an edit needs no bump to build a new image, and Image Builder's
+    /// immutable versions never collide.
     pub version: String,
 }
 
@@ -97,7 +102,7 @@ impl LayerSpec {
                     ["dnf install -y jq git tar gzip unzip"],
                 ),
             ],
-            version: "1.0.0".into(),
+            version: "1.0".into(),
         }
     }
 
@@ -116,7 +121,7 @@ impl LayerSpec {
                     "cd /usr/local/lib/docker/cli-plugins && curl -fsSLO https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-x86_64 && curl -fsSL https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-x86_64.sha256 | sha256sum -c - && mv docker-compose-linux-x86_64 docker-compose && chmod 0755 docker-compose",
                 ],
             )],
-            version: "1.0.0".into(),
+            version: "1.0".into(),
         }
     }
 
@@ -134,7 +139,7 @@ impl LayerSpec {
                     ),
                 ],
             )],
-            version: "1.0.0".into(),
+            version: "1.0".into(),
         }
     }
 }
@@ -176,8 +181,9 @@ pub struct AmiPipelineProps {
     pub root_volume_gib: u32,
     /// SSM parameter the application AMI id is written to; `None` gives `/<name>/ami/application`.
     pub ami_parameter_name: Option<String>,
-    /// Cron expression (Image Builder syntax, e.g. `cron(0 3 ? * sun *)`) for rebuilding; each
-    /// layer rebuilds only when its parent or components changed. `None`: start by hand.
+    /// Cron expression (Image Builder syntax, e.g. `cron(0 3 ? * sun *)`) for rebuilding: the
+    /// system layer at every tick, the layers above when the layer below has a new build.
+    /// `None`: pipelines only run when started by hand (deployments build regardless).
     pub schedule: Option<String>,
     /// Keep Image Builder logs in an S3 bucket (with this expiry), or only in CloudWatch Logs.
     pub logs: Option<LogBucketProps>,
@@ -208,20 +214,63 @@ impl Default for AmiPipelineProps {
 /// The three layers, in order.
 const LAYERS: [&str; 3] = ["system", "middleware", "application"];
 
-/// EC2 Image Builder building the application AMI in three layers. Each layer's recipe takes the
-/// newest image of the layer before it (`image/<name>-<layer>/x.x.x`) as its parent; the
-/// application layer's distribution writes the AMI id to an SSM parameter that
-/// [`crate::compute::Workload`] reads through [`AmiPipeline::ami_source`], so no AMI id is ever
-/// written into a template.
+/// EC2 Image Builder building the application AMI in three layers, on an empty account in one
+/// deployment.
+///
+/// **At deploy time** each layer's `AWS::ImageBuilder::Image` builds (and tests) its recipe, and
+/// the next layer's recipe takes that image as its parent through the image's
+/// `LatestVersion.Patch` attribute (`arn:…:image/<name>-<layer>/<version>`: the newest build of
+/// exactly that recipe version), so CloudFormation creates system image → middleware recipe →
+/// middleware image → application recipe → application image in order. (Not the image's `Arn`
+/// or `ImageId`: they change whenever an image is merely rebuilt, which would replace the recipe
+/// above under its unchanged, and therefore already taken, version.) The system layer's parent
+/// is [`AmiPipelineProps::parent_image`] (the public Amazon Linux 2023 SSM parameter by default).
+/// The stack then writes the application image's AMI id to an `AWS::SSM::Parameter`
+/// ([`AmiPipeline::ami_parameter_name`], data type `aws:ec2:image`) that
+/// [`crate::compute::Workload`] reads through [`AmiPipeline::ami_source`]: the parameter exists
+/// once the stack is complete, goes away with it, and no AMI id is written into a template.
+/// Deploy-time images use no distribution: Image Builder writing the parameter would collide
+/// with CloudFormation creating it.
+///
+/// **Versions follow content.** Component and recipe versions are `major.minor.patch` with
+/// `major.minor` from [`LayerSpec::version`] and the patch a stable hash (below 2^30, Image
+/// Builder's limit) of everything that defines them: a component's name, description, platform
+/// and document; a recipe's name, description, parent (the parent layer's recipe name and
+/// version), components (with their versions), block devices and AMI tags. Editing a component
+/// therefore creates a new component version, a new version of its recipe and of every recipe
+/// above it, and replaces their images: the new application image id changes the parameter.
+/// An unchanged program synthesizes identical versions.
+///
+/// **Rebuilds** run through one `AWS::ImageBuilder::ImagePipeline` per layer, on the same
+/// recipes. With a [`AmiPipelineProps::schedule`] the system pipeline rebuilds at every tick
+/// (`EXPRESSION_MATCH_ONLY`: OS security updates come from the package repositories, not from new
+/// component versions), and the middleware and application pipelines
+/// (`EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`) rebuild when the layer below has a new
+/// build, since their parents name the newest build of a recipe version. All pipelines share the
+/// schedule and check for updates when it fires, so a new system build reaches the application
+/// image at the following ticks (start the pipelines by hand to hurry it). The application
+/// pipeline's distribution publishes the new AMI id to the same SSM parameter
+/// (`SsmParameterConfigurations`); the parameter then differs from the template's value until the
+/// next content change, which is intended.
+///
+/// **How a rebuild reaches instances**: the workload's stack reads the parameter through an
+/// `AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>` template parameter, which CloudFormation
+/// resolves at every deployment of that stack. The next deployment of the app stack after a
+/// rebuild (or after a content change, which replaces the images) sees a new AMI id, makes a new
+/// launch-template version, and the auto scaling group's rolling update replaces the instances.
+/// Nothing rolls between deployments; old AMIs are kept (deleting an Image Builder image leaves
+/// its AMI), so instances and rollbacks never lose their image.
+///
+/// Upgrading a stack from a version of this construct whose pipelines alone wrote the parameter:
+/// the parameter then exists outside CloudFormation, and creating `AmiParameter` fails; delete
+/// it (`aws ssm delete-parameter`) just before that update (running instances are unaffected,
+/// the workload's stack only reads it when it is deployed).
 ///
 /// Builds run in one private subnet with their own instance profile and a security group that
-/// only allows HTTPS out. With a schedule, the middleware and application pipelines use
-/// `EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`, so a new system image cascades.
-///
-/// Caveat: Image Builder resolves a recipe's parent image when the recipe is created, so on the
-/// very first deployment of a stack the middleware and application recipes can only be created
-/// once the layer below has an image; build the layers in order (run the system pipeline, deploy,
-/// and so on) when bootstrapping a fresh account.
+/// only allows HTTPS out (through NAT; allow it to interface endpoints with
+/// [`crate::network::HaVpc::allow_endpoints`] and then call [`AmiPipeline::wait_for_rules`]).
+/// Every deploy-time image waits for the build tier's rules, so no build starts before its
+/// network paths exist.
 #[derive(Debug, Clone)]
 pub struct AmiPipeline {
     node: NodeRef,
@@ -229,7 +278,9 @@ pub struct AmiPipeline {
     infrastructure: Handle<ib::InfrastructureConfiguration>,
     distribution: Handle<ib::DistributionConfiguration>,
     recipes: Vec<Handle<ib::ImageRecipe>>,
+    images: Vec<Handle<ib::Image>>,
     pipelines: Vec<Handle<ib::ImagePipeline>>,
+    ami_parameter: Handle<ssm::Parameter>,
     tier: SecurityTier,
     logs: Option<LogBucket>,
     ami_parameter_name: String,
@@ -243,14 +294,16 @@ impl AsNode for AmiPipeline {
 
 impl AmiPipeline {
     /// Creates the pipeline at `scope/id`: `SecurityGroup`, `InstanceRole`, `InstanceProfile`,
-    /// `Infrastructure`, optional `Logs`, then per layer (`System`, `Middleware`, `Application`)
-    /// its components, `Recipe` and `Pipeline`, and the application layer's `Distribution`.
+    /// `Infrastructure`, optional `Logs`, the application layer's `Distribution`, then per layer
+    /// (`System`, `Middleware`, `Application`) its components, `Recipe`, `Image` and `Pipeline`,
+    /// and finally `AmiParameter` (the SSM parameter holding the application AMI id).
     ///
     /// # Errors
     /// [`ConstructError::InvalidConfig`] naming the field: `name`, `parent_image`,
-    /// `<layer>.version`, `<layer>.components` (empty, bad or duplicate names, documents over
-    /// 16000 characters), `instance_types`, `root_volume_gib`, `ami_parameter_name`,
-    /// `schedule`; `subnets` if empty. [`ConstructError`] if `id` is taken in `scope`.
+    /// `<layer>.version` (not `major.minor`), `<layer>.components` (empty, bad or duplicate
+    /// names, documents over 16000 characters), `instance_types`, `root_volume_gib`,
+    /// `ami_parameter_name`, `schedule`; `subnets` if empty. [`ConstructError`] if `id` is taken
+    /// in `scope`.
     pub fn new(
         scope: &mut Scope<'_>,
         id: &str,
@@ -395,24 +448,31 @@ impl AmiPipeline {
 
         let layers = [&props.system, &props.middleware, &props.application];
         let mut recipes = Vec::new();
+        let mut images = Vec::new();
         let mut pipelines = Vec::new();
-        let mut parent: Value<String> = match &props.parent_image {
-            ParentImage::SsmParameter(p) => format!("ssm:{p}").into(),
-            ParentImage::ImageArn(arn) | ParentImage::AmiId(arn) => arn.as_str().into(),
+        let (mut parent, mut parent_identity): (Value<String>, String) = match &props.parent_image {
+            ParentImage::SsmParameter(p) => (format!("ssm:{p}").into(), format!("ssm:{p}")),
+            ParentImage::ImageArn(arn) | ParentImage::AmiId(arn) => {
+                (arn.as_str().into(), arn.clone())
+            }
         };
         for (index, (layer_name, layer)) in LAYERS.iter().zip(layers).enumerate() {
             let recipe_name = format!("{name}-{layer_name}");
             let mut l = s.child(&capitalize(layer_name))?;
             let mut components = Vec::new();
+            let mut component_identities = Vec::new();
             for spec in &layer.components {
-                let arn = match &spec.body {
-                    ComponentBody::AwsManaged(managed) => fns::concat([
-                        "arn:".into(),
-                        fns::partition(),
-                        ":imagebuilder:".into(),
-                        fns::region(),
-                        format!(":aws:component/{managed}/x.x.x").into(),
-                    ]),
+                let (arn, identity) = match &spec.body {
+                    ComponentBody::AwsManaged(managed) => (
+                        fns::concat([
+                            "arn:".into(),
+                            fns::partition(),
+                            ":imagebuilder:".into(),
+                            fns::region(),
+                            format!(":aws:component/{managed}/x.x.x").into(),
+                        ]),
+                        format!("aws:component/{managed}/x.x.x"),
+                    ),
                     ComponentBody::Document(doc) => {
                         component(&mut l, &recipe_name, spec, doc.clone(), &layer.version)?
                     }
@@ -425,11 +485,26 @@ impl AmiPipeline {
                     component_arn: Some(arn),
                     ..recipe::ComponentConfiguration::new()
                 });
+                component_identities.push(identity);
             }
+            let description = format!("{name}: {layer_name} layer");
+            let ami_tags = [("Project", name), ("Layer", *layer_name)];
+            let volume = format!("/dev/xvda gp3 encrypted {} GiB", props.root_volume_gib);
+            let mut inputs: Vec<&str> = vec![
+                "recipe",
+                &recipe_name,
+                &description,
+                &parent_identity,
+                &volume,
+            ];
+            inputs.extend(component_identities.iter().map(String::as_str));
+            let tags_text: Vec<String> = ami_tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            inputs.extend(tags_text.iter().map(String::as_str));
+            let recipe_version = content_version(&layer.version, &inputs);
             let image_recipe = l.resource_with(
                 "Recipe",
                 ib::ImageRecipe {
-                    description: Some(format!("{name}: {layer_name} layer").into()),
+                    description: Some(description.as_str().into()),
                     components: Some(components.into()),
                     block_device_mappings: Some(
                         vec![recipe::InstanceBlockDeviceMapping {
@@ -448,8 +523,8 @@ impl AmiPipeline {
                         }]
                         .into(),
                     ),
-                    ami_tags: Some([("Project", name), ("Layer", *layer_name)].into()),
-                    ..ib::ImageRecipe::new(recipe_name.as_str(), parent, layer.version.as_str())
+                    ami_tags: Some(ami_tags.into()),
+                    ..ib::ImageRecipe::new(recipe_name.as_str(), parent, recipe_version.as_str())
                 },
                 ResourceOptions {
                     metadata: crate::lint::suppressions(&[(
@@ -459,11 +534,46 @@ impl AmiPipeline {
                     ..ResourceOptions::default()
                 },
             )?;
+            let tests = || {
+                Some(
+                    pipe::ImageTestsConfiguration {
+                        image_tests_enabled: Some(true.into()),
+                        timeout_minutes: Some(60.into()),
+                    }
+                    .into(),
+                )
+            };
+            let image = l.resource(
+                "Image",
+                ib::Image {
+                    image_recipe_arn: Some(image_recipe.attr_arn()),
+                    infrastructure_configuration_arn: Some(infrastructure.attr_arn()),
+                    enhanced_image_metadata_enabled: Some(true.into()),
+                    image_tests_configuration: Some(
+                        ib_image::ImageTestsConfiguration {
+                            image_tests_enabled: Some(true.into()),
+                            timeout_minutes: Some(60.into()),
+                        }
+                        .into(),
+                    ),
+                    tags: Some(ami_tags.into()),
+                    ..ib::Image::new()
+                },
+            )?;
+            let is_system = index == 0;
             let schedule = props.schedule.as_ref().map(|cron| {
                 pipe::Schedule {
                     schedule_expression: Some(cron.as_str().into()),
+                    // The system layer rebuilds on every tick (OS security updates come from the
+                    // package repositories, not from new component versions); the layers above
+                    // rebuild when the layer below has a new build.
                     pipeline_execution_start_condition: Some(
-                        "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE".into(),
+                        if is_system {
+                            "EXPRESSION_MATCH_ONLY"
+                        } else {
+                            "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
+                        }
+                        .into(),
                     ),
                     ..pipe::Schedule::new()
                 }
@@ -474,47 +584,98 @@ impl AmiPipeline {
                 "Pipeline",
                 ib::ImagePipeline {
                     name: Some(recipe_name.as_str().into()),
-                    description: Some(format!("{name}: builds the {layer_name} layer").into()),
+                    description: Some(format!("{name}: rebuilds the {layer_name} layer").into()),
                     image_recipe_arn: Some(image_recipe.attr_arn()),
                     infrastructure_configuration_arn: Some(infrastructure.attr_arn()),
                     distribution_configuration_arn: is_application.then(|| distribution.attr_arn()),
                     enhanced_image_metadata_enabled: Some(true.into()),
-                    image_tests_configuration: Some(
-                        pipe::ImageTestsConfiguration {
-                            image_tests_enabled: Some(true.into()),
-                            timeout_minutes: Some(60.into()),
-                        }
-                        .into(),
-                    ),
+                    image_tests_configuration: tests(),
                     schedule,
                     status: Some("ENABLED".into()),
                     ..ib::ImagePipeline::new()
                 },
             )?;
-            parent = fns::concat([
-                "arn:".into(),
-                fns::partition(),
-                ":imagebuilder:".into(),
-                fns::region(),
-                ":".into(),
-                fns::account_id(),
-                format!(":image/{recipe_name}/x.x.x").into(),
-            ]);
+            parent = image.attr_latest_version_patch();
+            parent_identity = format!("image/{recipe_name}/{recipe_version}");
             recipes.push(image_recipe);
+            images.push(image);
             pipelines.push(pipeline);
         }
 
-        Ok(AmiPipeline {
+        let Some(application_image) = images.last() else {
+            return Err(s.config_error("application", "the application layer built no image"));
+        };
+        let ami_parameter = s.resource(
+            "AmiParameter",
+            ssm::Parameter {
+                name: Some(ami_parameter_name.as_str().into()),
+                data_type: Some("aws:ec2:image".into()),
+                description: Some(
+                    format!(
+                        "{name}: application AMI id (deploy-time build; the application pipeline overwrites it on rebuilds)"
+                    )
+                    .into(),
+                ),
+                tags: Some([("Project", name), ("Layer", "application")].into()),
+                ..ssm::Parameter::new("String", application_image.attr_image_id())
+            },
+        )?;
+
+        let pipeline = AmiPipeline {
             node: s.node_ref(),
             role,
             infrastructure,
             distribution,
             recipes,
+            images,
             pipelines,
             tier,
             logs,
+            ami_parameter,
             ami_parameter_name,
-        })
+        };
+        pipeline.wait_for_rules(s.stack())?;
+        Ok(pipeline)
+    }
+
+    /// Makes every deploy-time image wait for the security-group rules of `stack` that involve
+    /// the build tier (its egress to the internet and to interface endpoints, the endpoints'
+    /// ingress from it), so that no build starts before its network paths exist. [`Self::new`]
+    /// covers the rules it creates; call this again after allowing the tier more (e.g.
+    /// [`crate::network::HaVpc::allow_endpoints`]). Calling it twice adds nothing twice.
+    ///
+    /// # Errors
+    /// [`ConstructError::WrongNode`] if `stack` is not the pipeline's stack.
+    pub fn wait_for_rules(&self, stack: &mut Stack) -> Result<(), ConstructError> {
+        let group = self.tier.l1().node_ref().clone();
+        let mut rules = Vec::new();
+        for (nid, node) in stack.iter() {
+            let NodeKind::Resource(entry) = &node.kind else {
+                continue;
+            };
+            if !matches!(
+                entry.body.type_name(),
+                "AWS::EC2::SecurityGroupEgress" | "AWS::EC2::SecurityGroupIngress"
+            ) {
+                continue;
+            }
+            let mut involves = false;
+            entry.body.properties().visit_exprs(&mut |e: &Expr| {
+                involves |= e.node_refs().contains(&&group);
+            });
+            if involves {
+                rules.push(stack.node_ref(nid));
+            }
+        }
+        for image in &self.images {
+            let options = stack.options_mut(image)?;
+            for rule in &rules {
+                if !options.depends_on.contains(rule) {
+                    options.depends_on.push(rule.clone());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The SSM parameter the application AMI id is written to.
@@ -562,6 +723,17 @@ impl AmiPipeline {
         &self.recipes
     }
 
+    /// The deploy-time image L1s, system layer first (the last one's AMI id is the
+    /// application AMI).
+    pub fn images(&self) -> &[Handle<ib::Image>] {
+        &self.images
+    }
+
+    /// The `AWS::SSM::Parameter` holding the application AMI id.
+    pub fn ami_parameter(&self) -> &Handle<ssm::Parameter> {
+        &self.ami_parameter
+    }
+
     /// The image pipeline L1s, system layer first.
     pub fn pipelines(&self) -> &[Handle<ib::ImagePipeline>] {
         &self.pipelines
@@ -575,21 +747,34 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Adds a custom component and returns its (versioned) ARN.
+/// Adds a custom component; returns its ARN and its identity (name and content version) for
+/// the recipe's version.
 fn component(
     l: &mut Scope<'_>,
     recipe_name: &str,
     spec: &ComponentSpec,
     document: String,
-    version: &str,
-) -> Result<Value<String>, ConstructError> {
+    major_minor: &str,
+) -> Result<(Value<String>, String), ConstructError> {
+    let full_name = format!("{recipe_name}-{}", spec.name);
+    let version = content_version(
+        major_minor,
+        &[
+            "component",
+            &full_name,
+            &spec.description,
+            COMPONENT_PLATFORM,
+            COMPONENT_OS,
+            &document,
+        ],
+    );
     let c = l.resource_with(
         &capitalize(&spec.name.replace(['-', '_'], "")),
         ib::Component {
             description: Some(spec.description.as_str().into()),
             data: Some(document.into()),
-            supported_os_versions: Some(vec!["Amazon Linux 2023"].into()),
-            ..ib::Component::new(format!("{recipe_name}-{}", spec.name), "Linux", version)
+            supported_os_versions: Some(vec![COMPONENT_OS].into()),
+            ..ib::Component::new(full_name.as_str(), COMPONENT_PLATFORM, version.as_str())
         },
         ResourceOptions {
             metadata: crate::lint::suppressions(&[(
@@ -599,7 +784,29 @@ fn component(
             ..ResourceOptions::default()
         },
     )?;
-    Ok(c.attr_arn())
+    Ok((c.attr_arn(), format!("component/{full_name}/{version}")))
+}
+
+/// Platform of custom components.
+const COMPONENT_PLATFORM: &str = "Linux";
+/// Operating system custom components support.
+const COMPONENT_OS: &str = "Amazon Linux 2023";
+
+/// Largest value of a version node in Image Builder (2^30 - 1).
+const MAX_VERSION_NODE: u32 = 1_073_741_823;
+
+/// `major_minor.<patch>` with the patch a stable hash of `inputs` (MD5 of the length-prefixed
+/// inputs, first 30 bits), so equal inputs give equal versions in every run and on every
+/// machine, and any change of an input gives a new version.
+fn content_version(major_minor: &str, inputs: &[&str]) -> String {
+    let mut hasher = Md5::new();
+    for input in inputs {
+        hasher.update((input.len() as u64).to_be_bytes());
+        hasher.update(input.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let patch = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) & MAX_VERSION_NODE;
+    format!("{major_minor}.{patch}")
 }
 
 /// An AWSTOE document running `commands` as one bash step.
@@ -616,12 +823,15 @@ fn commands_document(spec: &ComponentSpec, commands: &[String]) -> String {
     doc
 }
 
+/// Whether `v` is a `major.minor` Image Builder version line.
 fn version_ok(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| p.parse::<u32>().is_ok_and(|n| n <= 1_073_741_823) && !p.is_empty())
+    parts.len() == 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars().all(|c| c.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= MAX_VERSION_NODE)
+        })
 }
 
 fn check(s: &Scope<'_>, p: &AmiPipelineProps) -> Result<(), ConstructError> {
@@ -662,7 +872,10 @@ fn check(s: &Scope<'_>, p: &AmiPipelineProps) -> Result<(), ConstructError> {
         if !version_ok(&layer.version) {
             return err(
                 &format!("{layer_name}.version"),
-                format!("{:?} is not a version such as 1.0.0", layer.version),
+                format!(
+                    "{:?} is not a major.minor version such as 1.0 (the patch number is derived from the layer's content)",
+                    layer.version
+                ),
             );
         }
         if layer.components.is_empty() {
@@ -747,8 +960,30 @@ mod tests {
     }
 
     #[test]
-    fn versions_are_semantic() {
-        assert!(version_ok("1.0.0"));
-        assert!(!version_ok("1.0") && !version_ok("1.0.x") && !version_ok("1..0"));
+    fn version_lines_are_major_minor() {
+        assert!(version_ok("1.0") && version_ok("2024.12"));
+        assert!(!version_ok("1.0.0") && !version_ok("1") && !version_ok("1.x"));
+        assert!(!version_ok("1.") && !version_ok("+1.0") && !version_ok("1.1073741824"));
+    }
+
+    #[test]
+    fn content_versions_are_stable_bounded_and_change_with_any_input() {
+        let v = content_version("1.0", &["a", "b"]);
+        assert_eq!(v, content_version("1.0", &["a", "b"]));
+        let patch: u32 = v
+            .strip_prefix("1.0.")
+            .and_then(|p| p.parse().ok())
+            .expect("patch");
+        assert!(patch <= MAX_VERSION_NODE);
+        assert_ne!(v, content_version("1.0", &["a", "c"]));
+        // Inputs are length-prefixed: moving a boundary is a change.
+        assert_ne!(v, content_version("1.0", &["ab", ""]));
+        assert!(content_version("2.3", &["a", "b"]).starts_with("2.3."));
+        // Pinned: the version of a given content never changes between releases of this code
+        // (a change here would rebuild every user's images).
+        assert_eq!(
+            content_version("1.0", &[]),
+            format!("1.0.{}", 0xd41d_8cd9_u32 & MAX_VERSION_NODE)
+        );
     }
 }

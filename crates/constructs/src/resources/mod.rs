@@ -107,6 +107,7 @@ pub const TYPE_NAMES: &[&str] = &[
     "AWS::IAM::Role",
     "AWS::ImageBuilder::Component",
     "AWS::ImageBuilder::DistributionConfiguration",
+    "AWS::ImageBuilder::Image",
     "AWS::ImageBuilder::ImagePipeline",
     "AWS::ImageBuilder::ImageRecipe",
     "AWS::ImageBuilder::InfrastructureConfiguration",
@@ -179,6 +180,7 @@ pub fn schema_for(type_name: &str) -> Option<&'static ResourceSchema> {
         "AWS::ImageBuilder::DistributionConfiguration" => {
             imagebuilder::DistributionConfiguration::schema()
         }
+        "AWS::ImageBuilder::Image" => imagebuilder::Image::schema(),
         "AWS::ImageBuilder::ImagePipeline" => imagebuilder::ImagePipeline::schema(),
         "AWS::ImageBuilder::ImageRecipe" => imagebuilder::ImageRecipe::schema(),
         "AWS::ImageBuilder::InfrastructureConfiguration" => {

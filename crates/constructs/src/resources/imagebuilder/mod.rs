@@ -5,12 +5,14 @@
 
 pub mod component;
 pub mod distribution_configuration;
+pub mod image;
 pub mod image_pipeline;
 pub mod image_recipe;
 pub mod infrastructure_configuration;
 
 pub use component::Component;
 pub use distribution_configuration::DistributionConfiguration;
+pub use image::Image;
 pub use image_pipeline::ImagePipeline;
 pub use image_recipe::ImageRecipe;
 pub use infrastructure_configuration::InfrastructureConfiguration;
