@@ -6,6 +6,7 @@ use constructs::compute::{
     AmiPipeline, AmiPipelineProps, AmiSource, Capacity, ComponentSpec, LayerSpec, RollingUpdate,
     UpdateWait, UserDataFile, Workload, WorkloadProps,
 };
+use constructs::data::SecretRef;
 use constructs::edge::LogBucketProps;
 use constructs::{ConstructError, Value, fns};
 use serde_json::Value as Json;
@@ -36,6 +37,21 @@ fn env_file() -> UserDataFile {
     )
 }
 
+/// Pipeline options with an application layer (there is no default application).
+fn pipeline_props() -> AmiPipelineProps {
+    AmiPipelineProps {
+        application: LayerSpec {
+            components: vec![ComponentSpec::commands(
+                "web",
+                "The web server",
+                ["dnf install -y nginx", "systemctl enable nginx"],
+            )],
+            version: "1.0.0".into(),
+        },
+        ..AmiPipelineProps::default()
+    }
+}
+
 #[test]
 fn default_workload_is_private_imdsv2_encrypted_rolling_and_cpu_scaled() {
     let (mut s, vpc) = stack_with_vpc("ComputeWorkload");
@@ -60,9 +76,14 @@ fn default_workload_is_private_imdsv2_encrypted_rolling_and_cpu_scaled() {
     web.grant_read_secrets(
         &mut s.root(),
         "WebReadsSecrets",
-        &[Value::from(
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:/dashboard/dev/db-AbCdEf",
-        )],
+        &[SecretRef {
+            arn: Value::from(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:/dashboard/dev/db-AbCdEf",
+            ),
+            key_arn: Value::from(
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ),
+        }],
     )
     .expect("secrets");
     let t = synth_stack("compute-workload", s);
@@ -135,8 +156,8 @@ fn default_workload_is_private_imdsv2_encrypted_rolling_and_cpu_scaled() {
 
     // Target group: the seed's health check.
     let tg = &one(&t, "AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"];
-    assert_eq!(tg["Port"], 85);
-    assert_eq!(tg["HealthCheckPath"], "/status/?format=json");
+    assert_eq!(tg["Port"], 8080);
+    assert_eq!(tg["HealthCheckPath"], "/");
     assert_eq!(
         (
             tg["HealthCheckIntervalSeconds"].as_i64(),
@@ -343,7 +364,7 @@ fn invalid_workload_configuration_names_the_field() {
     let e = web
         .grant_read_secrets(&mut s.root(), "None", &[])
         .expect_err("no secrets");
-    assert_eq!(field_of(&e), "secret_arns");
+    assert_eq!(field_of(&e), "secrets");
 }
 
 #[test]
@@ -358,7 +379,7 @@ fn ami_layers_chain_parents_and_publish_the_application_ami_to_ssm() {
             logs: Some(LogBucketProps {
                 expiration_days: 90,
             }),
-            ..AmiPipelineProps::default()
+            ..pipeline_props()
         },
         vpc.vpc_id(),
         vpc.private_subnets(),
@@ -444,10 +465,15 @@ fn invalid_pipeline_configuration_names_the_field() {
     let (mut s, vpc) = stack_with_vpc("ComputePipelineInvalid");
     let cases: Vec<(&str, AmiPipelineProps, &str)> = vec![
         (
+            "NoApplication",
+            AmiPipelineProps::default(),
+            "application.components",
+        ),
+        (
             "Name",
             AmiPipelineProps {
                 name: "Bad Name".into(),
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "name",
         ),
@@ -458,7 +484,7 @@ fn invalid_pipeline_configuration_names_the_field() {
                     version: "1.0".into(),
                     ..LayerSpec::docker_middleware()
                 },
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "middleware.version",
         ),
@@ -469,7 +495,7 @@ fn invalid_pipeline_configuration_names_the_field() {
                     components: vec![],
                     version: "1.0.0".into(),
                 },
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "application.components",
         ),
@@ -480,7 +506,7 @@ fn invalid_pipeline_configuration_names_the_field() {
                     components: vec![ComponentSpec::commands("bad name!", "x", ["true"])],
                     version: "1.0.0".into(),
                 },
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "system.components",
         ),
@@ -488,7 +514,7 @@ fn invalid_pipeline_configuration_names_the_field() {
             "Schedule",
             AmiPipelineProps {
                 schedule: Some("weekly".into()),
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "schedule",
         ),
@@ -496,7 +522,7 @@ fn invalid_pipeline_configuration_names_the_field() {
             "Parameter",
             AmiPipelineProps {
                 ami_parameter_name: Some("/aws/mine".into()),
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "ami_parameter_name",
         ),

@@ -13,21 +13,22 @@
 //! Cross-stack references are exports/imports wired by synth; security-group rules between
 //! tiers of different stacks live in the consuming stack, so no two stacks depend on each other.
 
-use constructs::compute::{
-    AmiPipeline, AmiPipelineProps, AmiSource, UserDataFile, Workload, WorkloadProps,
-};
+use constructs::compute::{AmiPipeline, AmiPipelineProps, AmiSource, Workload, WorkloadProps};
 use constructs::data::{
-    AppSettings, AppSettingsProps, AuroraServerless, AuroraServerlessProps, Capacity, Engine,
-    LocalDatabase, ParameterPath, Setting, database_settings,
+    AppSettings, AppSettingsProps, AuroraServerless, AuroraServerlessProps, Capacity,
+    DatabaseSettingNames, Engine, LocalDatabase, ParameterPath, Setting, database_settings_named,
 };
 use constructs::delivery::{MigrationPipeline, MigrationPipelineProps, PipelineSource, Rollout};
 use constructs::edge::{
     Balancer, BalancerProps, LogBucket, LogBucketProps, Route, Subzone, SubzoneProps,
 };
+use constructs::iam::Statement;
 use constructs::network::{HaVpc, HaVpcProps, InterfaceEndpoint, NatStrategy, TierLayout};
 use constructs::{App, ConstructError, Environment, OutputDef, Stack};
 
-use crate::config::{EngineConfig, NatConfig, RefArchConfig};
+use crate::config::{EngineConfig, NatConfig, RefArchConfig, parse_s3_uri};
+use crate::contract::{self, ALLOWED_HOSTS, DATABASE, DEBUG, SECRET_KEY};
+use crate::image::{self, AppSource};
 
 fn env(config: &RefArchConfig) -> Environment {
     Environment {
@@ -100,31 +101,73 @@ fn db_props(config: &RefArchConfig) -> AuroraServerlessProps {
     }
 }
 
-/// The settings the application reads, in both profiles (the seed's Django settings).
-fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSettingsProps {
-    let mut settings = vec![
-        Setting::generated("SECRET_KEY", "The web framework's secret key"),
-        Setting::literal_with_local("DEBUG", "Debug pages (never in the cloud)", "false", "true"),
-        Setting::literal(
-            "ALLOWED_HOSTS",
-            "Host names the app answers to",
-            config
-                .workloads
-                .iter()
-                .flat_map(|w| &w.hosts)
-                .map(|h| format!("{h}.{}", config.zone_domain()))
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
+/// The settings the application reads, in both profiles: exactly the contract's settings
+/// ([`contract::contract`]), in its order and with its descriptions, each given its source
+/// here. Without `db` (the cloud env file needs only the namespace) the database settings are
+/// left out.
+pub fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSettingsProps {
+    let c = contract::contract();
+    let hosts = config
+        .workloads
+        .iter()
+        .flat_map(|w| &w.hosts)
+        .map(|h| format!("{h}.{}", config.zone_domain()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut sources = vec![
+        Setting::generated(SECRET_KEY, ""),
+        Setting::literal_with_local(DEBUG, "", "false", "true"),
+        Setting::literal_with_local(ALLOWED_HOSTS, "", hosts, "localhost,127.0.0.1"),
     ];
     if let Some(db) = db {
         let local = LocalDatabase::for_engine(db.engine(), &config.database.name);
-        settings.extend(database_settings(db, &local));
+        let names = DatabaseSettingNames {
+            engine: DATABASE.engine.into(),
+            host: DATABASE.host.into(),
+            port: DATABASE.port.into(),
+            name: DATABASE.name.into(),
+            secret_arn: DATABASE.secret_arn.into(),
+            user: DATABASE.user.into(),
+            password: DATABASE.password.into(),
+        };
+        sources.extend(database_settings_named(db, &local, &names));
+        // Aurora accepts TLS; the local server may not have it.
+        sources.push(Setting::literal_with_local(
+            DATABASE.ssl_mode,
+            "",
+            "require",
+            "prefer",
+        ));
     }
+    let settings = c
+        .settings
+        .iter()
+        .filter_map(|cs| {
+            let mut s = sources.iter().find(|s| s.name == cs.name)?.clone();
+            s.description = cs.description.into();
+            Some(s)
+        })
+        .collect();
     AppSettingsProps {
         path: ParameterPath::new(&config.app, &config.environment),
         settings,
-        ..AppSettingsProps::default()
+        profile_variable: c.profile_variable.into(),
+        prefix_variable: c.prefix_variable.into(),
+    }
+}
+
+/// The application layer's source: the configured Git repository, else the archive.
+fn app_source(config: &RefArchConfig) -> AppSource {
+    let a = &config.application;
+    match &a.git_url {
+        Some(url) => AppSource::Git {
+            url: url.clone(),
+            reference: a.git_ref.clone(),
+            path: a.git_path.clone(),
+        },
+        None => AppSource::Archive {
+            uri: config.archive_uri(),
+        },
     }
 }
 
@@ -187,11 +230,34 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
                 "/{}/{}/ami/application",
                 config.app, config.environment
             )),
+            application: image::application_layer(
+                &contract::contract(),
+                &app_source(config),
+                &config.application.layer_version,
+            ),
             ..AmiPipelineProps::default()
         },
         vpc.vpc_id(),
         vpc.private_subnets(),
     )?;
+    if let AppSource::Archive { uri } = app_source(config)
+        && let Some((bucket, key)) = parse_s3_uri(&uri)
+    {
+        // The application build reads exactly the archive.
+        constructs::iam::grant(
+            &mut images.root(),
+            "AmiReadsApplicationArchive",
+            pipeline.role(),
+            [Statement::allow(
+                ["s3:GetObject"],
+                [constructs::fns::concat([
+                    "arn:".into(),
+                    constructs::fns::partition(),
+                    format!(":s3:::{bucket}/{key}").into(),
+                ])],
+            )],
+        )?;
+    }
     app.add_stack(images)?;
     Ok(Parts {
         vpc,
@@ -253,6 +319,8 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
         } else {
             format!("Workload-{}", w.name)
         };
+        let (files, commands) =
+            image::boot_files(&contract::contract(), settings.cloud_env_file(), w.app_port);
         let workload = Workload::new(
             &mut web.root(),
             &id,
@@ -262,16 +330,16 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
                 app_port: w.app_port,
                 capacity: constructs::compute::Capacity {
                     min: w.min_size,
-                    desired: None,
+                    desired: w.desired_capacity,
                     max: w.max_size,
                 },
+                health_check: constructs::compute::HealthCheck {
+                    path: w.health_check_path.clone(),
+                    ..constructs::compute::HealthCheck::default()
+                },
                 cpu_target_percent: Some(f64::from(w.cpu_target)),
-                files: vec![UserDataFile {
-                    path: "/etc/app/cloud.env".into(),
-                    content: settings.cloud_env_file(),
-                    mode: 0o640,
-                    owner: "root:root".into(),
-                }],
+                files,
+                commands,
                 ..WorkloadProps::default()
             },
             vpc.vpc_id(),
@@ -280,13 +348,8 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
         {
             let mut root = web.root();
             let mut grants = root.child(&format!("{id}Grants"))?;
-            workload.grant_read_parameters(&mut grants, "Settings", &settings.path().prefix())?;
-            let secrets: Vec<_> = settings
-                .secret_refs()
-                .iter()
-                .map(|s| s.arn.clone())
-                .collect();
-            workload.grant_read_secrets(&mut grants, "Secrets", &secrets)?;
+            // Derived from the settings: their parameters, their secrets and those keys.
+            workload.grant_read(&mut grants, "Settings", &settings)?;
         }
         let own_hosts: Vec<String> = w.hosts.iter().map(|h| zone.host(h)).collect();
         let priority = 10 * (u32::try_from(i).unwrap_or(0) + 1);
@@ -328,7 +391,7 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
         &mut delivery.root(),
         "Migrations",
         &MigrationPipelineProps {
-            migrate_command: config.migrations.command.clone(),
+            install_commands: vec!["python -m pip install -r requirements.txt".into()],
             ..MigrationPipelineProps::new(
                 PipelineSource::S3Object {
                     bucket: source.name(),
@@ -337,6 +400,7 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
                 Rollout::InstanceRefresh {
                     asg_name: workloads[0].group_name(),
                 },
+                config.migrations.command.clone(),
             )
         },
         vpc.vpc_id(),
@@ -348,7 +412,10 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     let mut root = delivery.root();
     root.output(
         "SourceBucketName",
-        OutputDef::new(source.name(), "Upload the app source zip here"),
+        OutputDef::new(
+            source.name(),
+            "Upload the app source zip (app/ at its root) here",
+        ),
     )?;
     root.output(
         "PipelineName",
@@ -361,26 +428,31 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     Ok(app)
 }
 
-/// The app's settings for running locally, as a dotenv file.
-pub fn local_env(config: &RefArchConfig) -> String {
+/// The local profile's dotenv file: every contract setting with its local value.
+///
+/// # Errors
+/// [`ConstructError`] when the configuration does not build.
+pub fn local_env(config: &RefArchConfig) -> Result<String, ConstructError> {
     // The local profile needs no AWS resources: render it from the same settings model, with
     // the database settings of a stand-in cluster built in a scratch app.
     let mut scratch = App::new();
-    match network_and_data(config, &mut scratch) {
-        Ok(parts) => parts.settings.local_dotenv(),
-        Err(e) => format!("# cannot render the settings: {e}\n"),
-    }
+    Ok(network_and_data(config, &mut scratch)?
+        .settings
+        .local_dotenv())
 }
 
-/// The app's settings in the cloud profile: the env file written to instances (its values are
-/// read from Parameter Store and Secrets Manager at start-up).
+/// The cloud profile's env file, as instances get it (their boot script writes it to the
+/// contract's `service.env_file`): the profile, the namespace and the region. The values are
+/// read from Parameter Store and Secrets Manager at start-up.
 pub fn cloud_env(config: &RefArchConfig) -> String {
+    let c = contract::contract();
     let settings = settings(config, None);
     format!(
-        "{}=cloud\n{}={}\nAWS_DEFAULT_REGION={}\n",
+        "{}=cloud\n{}={}\n{}={}\n",
         settings.profile_variable,
         settings.prefix_variable,
         settings.path.prefix(),
+        c.region_variable,
         config.region
     )
 }

@@ -8,6 +8,8 @@ use ipnet::Ipv4Net;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::contract;
+
 /// Everything the reference architecture can be told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
@@ -31,6 +33,40 @@ pub struct RefArchConfig {
     pub database: DatabaseConfig,
     /// The migrations pipeline.
     pub migrations: MigrationsConfig,
+    /// Where the application image layer gets the application from.
+    pub application: ApplicationConfig,
+}
+
+/// The application's source for the image layer: a zip archive of `app/` in S3 (the default),
+/// or a Git repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct ApplicationConfig {
+    /// S3 URI of a zip archive with the application at its root (`manage.py`,
+    /// `requirements.txt`), e.g. `s3://my-assets/app/app.zip`. Unset: `s3://<app>-<env>-assets/app.zip`.
+    /// The image build is allowed to read exactly this object.
+    pub archive_uri: Option<String>,
+    /// Clone this repository (`https://…`) instead of fetching the archive.
+    pub git_url: Option<String>,
+    /// Branch or tag to clone (with `git_url`).
+    pub git_ref: String,
+    /// Directory of the repository holding the application (with `git_url`).
+    pub git_path: String,
+    /// Version of the application layer's recipe and components (`major.minor.patch`).
+    /// Image Builder versions are immutable: bump it when the source or the layer changes.
+    pub layer_version: String,
+}
+
+impl Default for ApplicationConfig {
+    fn default() -> Self {
+        ApplicationConfig {
+            archive_uri: None,
+            git_url: None,
+            git_ref: "main".into(),
+            git_path: "app".into(),
+            layer_version: "1.0.0".into(),
+        }
+    }
 }
 
 /// DNS settings.
@@ -89,13 +125,15 @@ pub struct WorkloadConfig {
     pub instance_type: String,
     /// Minimum instances.
     pub min_size: u32,
-    /// Desired instances.
-    pub desired_capacity: u32,
+    /// Instances at creation (`min_size` ≤ it ≤ `max_size`). Unset: the group starts at
+    /// `min_size` and deploys never reset what scaling decided.
+    pub desired_capacity: Option<u32>,
     /// Maximum instances.
     pub max_size: u32,
-    /// Port the app listens on behind the balancer.
+    /// Port the app listens on behind the balancer (the target group's port; gunicorn binds it).
     pub app_port: u16,
-    /// Health check path.
+    /// The balancer's health check path: must answer 200 without authentication, whatever
+    /// the `Host` header.
     pub health_check_path: String,
     /// Average CPU utilisation the scaling policy keeps (percent).
     pub cpu_target: u8,
@@ -149,6 +187,7 @@ impl Default for RefArchConfig {
             workloads: vec![WorkloadConfig::default()],
             database: DatabaseConfig::default(),
             migrations: MigrationsConfig::default(),
+            application: ApplicationConfig::default(),
         }
     }
 }
@@ -183,10 +222,10 @@ impl Default for WorkloadConfig {
             hosts: vec!["dashboard".into()],
             instance_type: "t3.small".into(),
             min_size: 2,
-            desired_capacity: 2,
+            desired_capacity: None,
             max_size: 4,
-            app_port: 85,
-            health_check_path: "/status/?format=json".into(),
+            app_port: contract::contract().http.port,
+            health_check_path: contract::contract().http.health_path.into(),
             cpu_target: 50,
         }
     }
@@ -207,10 +246,25 @@ impl Default for DatabaseConfig {
 impl Default for MigrationsConfig {
     fn default() -> Self {
         MigrationsConfig {
-            command: "python manage.py migrate --noinput".into(),
+            command: contract::contract().migrate_command.into(),
             source_key: "source/app.zip".into(),
         }
     }
+}
+
+/// `(bucket, key)` of an `s3://bucket/key` URI with a plausible bucket name and a key.
+pub fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
+    let (bucket, key) = uri.strip_prefix("s3://")?.split_once('/')?;
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    let key_ok = !key.is_empty()
+        && !key.ends_with('/')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!-_.*()/=+".contains(c));
+    (bucket_ok && key_ok).then_some((bucket, key))
 }
 
 fn is_label(s: &str) -> bool {
@@ -351,14 +405,23 @@ impl RefArchConfig {
                     );
                 }
             }
-            if !(w.min_size <= w.desired_capacity && w.desired_capacity <= w.max_size)
-                || w.max_size == 0
-            {
+            if w.min_size > w.max_size || w.max_size == 0 {
                 bad(
                     &f("max_size"),
                     format!(
-                        "sizes must satisfy min_size <= desired_capacity <= max_size and max_size >= 1 (got {}/{}/{})",
-                        w.min_size, w.desired_capacity, w.max_size
+                        "sizes must satisfy min_size <= max_size and max_size >= 1 (got {}/{})",
+                        w.min_size, w.max_size
+                    ),
+                );
+            }
+            if let Some(d) = w.desired_capacity
+                && !(w.min_size..=w.max_size).contains(&d)
+            {
+                bad(
+                    &f("desired_capacity"),
+                    format!(
+                        "{d} must be within min_size..=max_size ({}..={})",
+                        w.min_size, w.max_size
                     ),
                 );
             }
@@ -371,8 +434,19 @@ impl RefArchConfig {
                     format!("{} must be 1-100 (percent)", w.cpu_target),
                 );
             }
-            if !w.health_check_path.starts_with('/') {
-                bad(&f("health_check_path"), "must start with '/'".into());
+            if !w.health_check_path.starts_with('/')
+                || w.health_check_path.len() > 1024
+                || w.health_check_path
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control())
+            {
+                bad(
+                    &f("health_check_path"),
+                    format!(
+                        "{:?} must start with '/', have no spaces and be at most 1024 characters",
+                        w.health_check_path
+                    ),
+                );
             }
             if !w.instance_type.contains('.') {
                 bad(
@@ -396,6 +470,57 @@ impl RefArchConfig {
         if self.migrations.command.trim().is_empty() {
             bad("migrations.command", "must not be empty".into());
         }
+        let a = &self.application;
+        if let Some(uri) = &a.archive_uri
+            && parse_s3_uri(uri).is_none()
+        {
+            bad(
+                "application.archive_uri",
+                format!("{uri:?} is not an S3 object URI such as s3://bucket/app.zip"),
+            );
+        }
+        if let Some(url) = &a.git_url {
+            if !url.starts_with("https://") || url.contains(['\'', ' ']) {
+                bad(
+                    "application.git_url",
+                    format!("{url:?} is not an https:// repository URL"),
+                );
+            }
+            if a.archive_uri.is_some() {
+                bad(
+                    "application.git_url",
+                    "give either archive_uri or git_url, not both".into(),
+                );
+            }
+        }
+        let word = |s: &str| {
+            !s.is_empty()
+                && !s.starts_with(['-', '/'])
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+        };
+        if !word(&a.git_ref) {
+            bad(
+                "application.git_ref",
+                format!("{:?} is not a branch or tag name", a.git_ref),
+            );
+        }
+        if !word(&a.git_path) || a.git_path.split('/').any(|p| p == "..") {
+            bad(
+                "application.git_path",
+                format!("{:?} is not a relative directory", a.git_path),
+            );
+        }
+        let version_ok = a.layer_version.split('.').count() == 3
+            && a.layer_version
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        if !version_ok {
+            bad(
+                "application.layer_version",
+                format!("{:?} is not a version such as 1.0.0", a.layer_version),
+            );
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -406,6 +531,15 @@ impl RefArchConfig {
     /// Stack name for a part of the architecture, e.g. `refarch-dev-network`.
     pub fn stack_name(&self, part: &str) -> String {
         format!("{}-{}-{part}", self.app, self.environment)
+    }
+
+    /// The application archive's S3 URI (`application.archive_uri`, or
+    /// `s3://<app>-<env>-assets/app.zip`).
+    pub fn archive_uri(&self) -> String {
+        self.application
+            .archive_uri
+            .clone()
+            .unwrap_or_else(|| format!("s3://{}-{}-assets/app.zip", self.app, self.environment))
     }
 
     /// The sub-zone's domain, e.g. `asg.example.com`.

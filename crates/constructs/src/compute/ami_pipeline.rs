@@ -119,24 +119,6 @@ impl LayerSpec {
             version: "1.0.0".into(),
         }
     }
-
-    /// Application layer: clone `repository` at `branch` into `directory` and build its Compose
-    /// images, so instances start without fetching or building anything.
-    pub fn compose_application(repository: &str, branch: &str, directory: &str) -> Self {
-        LayerSpec {
-            components: vec![ComponentSpec::commands(
-                "app",
-                "Application checkout and container images",
-                [
-                    format!("git clone --depth 1 --branch '{branch}' '{repository}' '{directory}'"),
-                    format!(
-                        "cd '{directory}' && touch .env && systemctl start docker && docker compose -f docker-compose-cloud.yml pull --ignore-buildable && docker compose -f docker-compose-cloud.yml build"
-                    ),
-                ],
-            )],
-            version: "1.0.0".into(),
-        }
-    }
 }
 
 /// The first layer's parent image.
@@ -168,7 +150,7 @@ pub struct AmiPipelineProps {
     pub system: LayerSpec,
     /// Runtime (container engine, or interpreter and web server).
     pub middleware: LayerSpec,
-    /// The application itself.
+    /// The application itself: fetch, install and configure it (no default).
     pub application: LayerSpec,
     /// Build instance types.
     pub instance_types: Vec<String>,
@@ -184,18 +166,20 @@ pub struct AmiPipelineProps {
 }
 
 impl Default for AmiPipelineProps {
-    /// The seed's layering on Amazon Linux 2023: system, Docker, and the seed's sample app.
+    /// Layering on Amazon Linux 2023: system, Docker, and an empty application layer that the
+    /// caller must fill (see [`AmiPipelineProps::application`]).
     fn default() -> Self {
         AmiPipelineProps {
             name: "app".into(),
             parent_image: ParentImage::default(),
             system: LayerSpec::al2023_system(),
             middleware: LayerSpec::docker_middleware(),
-            application: LayerSpec::compose_application(
-                "https://github.com/btower-labz/django-dashboard-black.git",
-                "feature/decoupling",
-                "/usr/local/src/django-dashboard-black",
-            ),
+            // The application is the caller's: no default (a pipeline without one is
+            // rejected, naming `application.components`).
+            application: LayerSpec {
+                components: Vec::new(),
+                version: "1.0.0".into(),
+            },
             instance_types: vec!["t3.small".into()],
             root_volume_gib: 20,
             ami_parameter_name: None,

@@ -8,7 +8,9 @@
 //!   publishing the application AMI id to the SSM parameter the workload reads.
 //!
 //! ```
-//! use constructs::compute::{AmiPipeline, AmiPipelineProps, Workload, WorkloadProps};
+//! use constructs::compute::{
+//!     AmiPipeline, AmiPipelineProps, ComponentSpec, LayerSpec, Workload, WorkloadProps,
+//! };
 //! use constructs::network::{HaVpc, HaVpcProps};
 //! use constructs::{Environment, Stack};
 //!
@@ -17,7 +19,14 @@
 //! let images = AmiPipeline::new(
 //!     &mut stack.root(),
 //!     "Images",
-//!     &AmiPipelineProps { name: "dashboard".into(), ..AmiPipelineProps::default() },
+//!     &AmiPipelineProps {
+//!         name: "dashboard".into(),
+//!         application: LayerSpec {
+//!             components: vec![ComponentSpec::commands("web", "The web server", ["dnf install -y nginx"])],
+//!             version: "1.0.0".into(),
+//!         },
+//!         ..AmiPipelineProps::default()
+//!     },
 //!     vpc.vpc_id(),
 //!     vpc.private_subnets(),
 //! )?;

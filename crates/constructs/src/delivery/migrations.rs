@@ -95,15 +95,19 @@ pub struct MigrationPipelineProps {
 }
 
 impl MigrationPipelineProps {
-    /// Defaults around the required choices: `pip install -r requirements.txt`, then
-    /// `python manage.py migrate --noinput` on Python 3.12, Amazon Linux standard 5.0, 15
-    /// minutes, logs kept a year.
-    pub fn new(source: PipelineSource, rollout: Rollout) -> Self {
+    /// Defaults around the required choices (where the source comes from, how the workload
+    /// rolls, the application's migration command): no install commands, Python 3.12 on
+    /// Amazon Linux standard 5.0, 15 minutes, logs kept a year.
+    pub fn new(
+        source: PipelineSource,
+        rollout: Rollout,
+        migrate_command: impl Into<String>,
+    ) -> Self {
         MigrationPipelineProps {
             source,
             rollout,
-            install_commands: vec!["pip install -r requirements.txt".into()],
-            migrate_command: "python manage.py migrate --noinput".into(),
+            install_commands: Vec::new(),
+            migrate_command: migrate_command.into(),
             python_version: "3.12".into(),
             image: BuildImage::default(),
             timeout_minutes: 15,

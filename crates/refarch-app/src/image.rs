@@ -1,0 +1,188 @@
+//! The application's image layer and boot files, generated from the [`Contract`].
+//!
+//! The layer installs the application the way the contract says: a system user, the Python
+//! runtime, the source (a zip archive from S3, or a Git checkout) in `service.app_dir` and a
+//! virtual environment with its pinned requirements in `service.venv`. Each workload's boot
+//! script then writes the cloud-profile env file and the systemd unit (gunicorn on that
+//! workload's target-group port) and starts the service; see [`boot_files`].
+
+use constructs::compute::{ComponentSpec, LayerSpec, UserDataFile};
+use constructs::value::Value;
+
+use crate::contract::Contract;
+
+/// Where the application layer gets the application from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppSource {
+    /// A zip archive with the application at its root, e.g. `s3://assets/app.zip`.
+    Archive {
+        /// The `s3://bucket/key` URI.
+        uri: String,
+    },
+    /// A Git repository cloned at build time.
+    Git {
+        /// `https://…` URL.
+        url: String,
+        /// Branch or tag.
+        reference: String,
+        /// Directory of the repository holding the application.
+        path: String,
+    },
+}
+
+/// Quotes `s` for a POSIX shell.
+fn sh(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The application layer: the service user, the runtime, the source and its virtual
+/// environment, checked (`manage.py check --deploy` cannot run without settings, so the build
+/// verifies the entry points exist and compile).
+pub fn application_layer(contract: &Contract, source: &AppSource, version: &str) -> LayerSpec {
+    let s = &contract.service;
+    let staging = "/var/tmp/app-source";
+    let fetch: Vec<String> = match source {
+        AppSource::Archive { uri } => vec![
+            format!("rm -rf {staging} && install -d -m 0700 {staging}"),
+            format!("aws s3 cp --only-show-errors {} {staging}/app.zip", sh(uri)),
+            format!("unzip -q {staging}/app.zip -d {staging}/app"),
+        ],
+        AppSource::Git {
+            url,
+            reference,
+            path,
+        } => vec![
+            format!("rm -rf {staging} && install -d -m 0700 {staging}"),
+            format!(
+                "git clone --quiet --depth 1 --branch {} {} {staging}/repo",
+                sh(reference),
+                sh(url)
+            ),
+            format!("mv {staging}/repo/{} {staging}/app", sh(path)),
+        ],
+    };
+    let mut install = fetch;
+    install.extend([
+        format!("test -f {staging}/app/manage.py && test -f {staging}/app/requirements.txt"),
+        format!("rm -rf {app} && install -d -m 0755 \"$(dirname {app})\"", app = s.app_dir),
+        format!("cp -a {staging}/app {}", s.app_dir),
+        format!("chown -R root:root {app} && chmod -R u=rwX,go=rX {app}", app = s.app_dir),
+        format!("rm -rf {venv} && {python} -m venv {venv}", venv = s.venv, python = s.python),
+        format!(
+            "{venv}/bin/python -m pip install --quiet --no-cache-dir --disable-pip-version-check -r {app}/requirements.txt",
+            venv = s.venv,
+            app = s.app_dir
+        ),
+        format!("{}/bin/python -m compileall -q {}", s.venv, s.app_dir),
+        format!("test -x {}/bin/gunicorn", s.venv),
+        format!("rm -rf {staging}"),
+    ]);
+    let mut runtime = vec![format!(
+        "dnf install -y {python} {python}-pip unzip",
+        python = s.python
+    )];
+    if matches!(source, AppSource::Git { .. }) {
+        runtime.push("dnf install -y git".into());
+    }
+    LayerSpec {
+        components: vec![
+            ComponentSpec::commands(
+                "runtime",
+                "The Python runtime the application needs",
+                runtime,
+            ),
+            ComponentSpec::commands(
+                "service-user",
+                "The system user the application runs as (no login, no home)",
+                [format!(
+                    "id -u {user} >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /sbin/nologin {user}",
+                    user = s.user
+                )],
+            ),
+            ComponentSpec::commands(
+                "app",
+                "The application and its virtual environment (pinned requirements)",
+                install,
+            ),
+        ],
+        version: version.into(),
+    }
+}
+
+/// The files a workload's boot script writes: the cloud-profile env file and the systemd unit
+/// serving on `port`, and the commands that start the service.
+pub fn boot_files(
+    contract: &Contract,
+    env_file: Value<String>,
+    port: u16,
+) -> (Vec<UserDataFile>, Vec<String>) {
+    let mut unit = UserDataFile::new(contract.unit_path(), contract.systemd_unit(port));
+    unit.mode = 0o644;
+    let files = vec![UserDataFile::new(contract.service.env_file, env_file), unit];
+    let commands = vec![
+        "systemctl daemon-reload".into(),
+        format!("systemctl enable --now {}.service", contract.service.unit),
+    ];
+    (files, commands)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::contract;
+
+    #[test]
+    fn the_archive_layer_fetches_exactly_the_uri_and_installs_where_the_unit_runs() {
+        let c = contract();
+        let layer = application_layer(
+            &c,
+            &AppSource::Archive {
+                uri: "s3://assets-bucket/app/app-1.zip".into(),
+            },
+            "1.2.3",
+        );
+        assert_eq!(layer.version, "1.2.3");
+        let text = format!("{:?}", layer.components);
+        assert!(text.contains("aws s3 cp --only-show-errors 's3://assets-bucket/app/app-1.zip'"));
+        assert!(text.contains("/opt/refarch/venv/bin/python -m pip install"));
+        assert!(!text.contains("git clone"));
+        assert!(
+            c.systemd_unit(8000)
+                .contains("WorkingDirectory=/opt/refarch/app\n")
+        );
+    }
+
+    #[test]
+    fn the_git_layer_clones_the_reference_and_installs_git() {
+        let layer = application_layer(
+            &contract(),
+            &AppSource::Git {
+                url: "https://example.com/r.git".into(),
+                reference: "v1".into(),
+                path: "app".into(),
+            },
+            "1.0.0",
+        );
+        let text = format!("{:?}", layer.components);
+        assert!(
+            text.contains("git clone --quiet --depth 1 --branch 'v1' 'https://example.com/r.git'")
+        );
+        assert!(text.contains("dnf install -y git"));
+        assert!(!text.contains("aws s3 cp"));
+    }
+
+    #[test]
+    fn boot_files_write_the_env_file_and_a_unit_on_the_port_then_start_it() {
+        let c = contract();
+        let (files, commands) = boot_files(&c, "APP_PROFILE=cloud\n".into(), 9000);
+        assert_eq!(files[0].path, "/etc/refarch/app.env");
+        assert_eq!(files[1].path, "/etc/systemd/system/refarch-app.service");
+        let unit = files[1]
+            .content
+            .as_literal()
+            .expect("literal unit")
+            .to_owned();
+        assert!(unit.contains("--bind 0.0.0.0:9000 "));
+        assert_eq!(commands[1], "systemctl enable --now refarch-app.service");
+    }
+}
