@@ -186,13 +186,17 @@ def load(
         environ = os.environ
     var = contract["profile_variable"]
     profile = environ.get(var)
-    if profile == "local" and read_dotenv and environ is os.environ:
-        from dotenv import load_dotenv
-
-        dotenv = environ.get(contract["dotenv_variable"]) or str(APP_DIR / ".env")
-        if environ.get(contract["dotenv_variable"]) and not Path(dotenv).is_file():
+    if profile in (None, "local") and read_dotenv and environ is os.environ:
+        # The dotenv file may name the profile itself; variables already set win.
+        named = environ.get(contract["dotenv_variable"])
+        dotenv = Path(named) if named else APP_DIR / ".env"
+        if named and not dotenv.is_file():
             raise SettingsError(f"{contract['dotenv_variable']}: no such file {dotenv}")
-        load_dotenv(dotenv, override=False)
+        if dotenv.is_file():
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv, override=False)
+            profile = environ.get(var)
     if profile == "local":
         return load_local(contract, environ)
     if profile == "cloud":
