@@ -162,9 +162,7 @@ fn run(iterations: usize) -> Result<(), String> {
         resources as f64 * 1e3 / total.mean
     );
     println!();
-    println!(
-        "AWS CDK, for scale (published figures, /work/shared/reference/cdk-and-peers.md §7.2;"
-    );
+    println!("AWS CDK, for scale (published figures collected in the project's reference notes;");
     println!("no figure for this architecture itself):");
     println!(
         "  - a 413-resource stack: 1.9 s per synth with asset bundling disabled, 28.7 s with esbuild"
