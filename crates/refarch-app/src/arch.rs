@@ -230,6 +230,7 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
                 "/{}/{}/ami/application",
                 config.app, config.environment
             )),
+            middleware: image::python_middleware(&contract::contract()),
             application: image::application_layer(
                 &contract::contract(),
                 &app_source(config),

@@ -1,7 +1,8 @@
 //! The application's image layer and boot files, generated from the [`Contract`].
 //!
-//! The layer installs the application the way the contract says: a system user, the Python
-//! runtime, the source (a zip archive from S3, or a Git checkout) in `service.app_dir` and a
+//! The middleware layer ([`python_middleware`]) installs the Python runtime; the application
+//! layer ([`application_layer`]) installs the application the way the contract says: a system
+//! user, the source (a zip archive from S3, or a Git checkout) in `service.app_dir` and a
 //! virtual environment with its pinned requirements in `service.venv`. Each workload's boot
 //! script then writes the cloud-profile env file and the systemd unit (gunicorn on that
 //! workload's target-group port) and starts the service; see [`boot_files`].
@@ -35,7 +36,7 @@ fn sh(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// The application layer: the service user, the runtime, the source and its virtual
+/// The application layer: the service user, the source and its virtual
 /// environment, checked (`manage.py check --deploy` cannot run without settings, so the build
 /// verifies the entry points exist and compile).
 pub fn application_layer(contract: &Contract, source: &AppSource, version: &str) -> LayerSpec {
@@ -77,20 +78,8 @@ pub fn application_layer(contract: &Contract, source: &AppSource, version: &str)
         format!("test -x {}/bin/gunicorn", s.venv),
         format!("rm -rf {staging}"),
     ]);
-    let mut runtime = vec![format!(
-        "dnf install -y {python} {python}-pip unzip",
-        python = s.python
-    )];
-    if matches!(source, AppSource::Git { .. }) {
-        runtime.push("dnf install -y git".into());
-    }
     LayerSpec {
         components: vec![
-            ComponentSpec::commands(
-                "runtime",
-                "The Python runtime the application needs",
-                runtime,
-            ),
             ComponentSpec::commands(
                 "service-user",
                 "The system user the application runs as (no login, no home)",
@@ -106,6 +95,23 @@ pub fn application_layer(contract: &Contract, source: &AppSource, version: &str)
             ),
         ],
         version: version.into(),
+    }
+}
+
+/// The middleware layer: the Python runtime the contract's service runs on (the system layer
+/// below brings `git` and `unzip`).
+pub fn python_middleware(contract: &Contract) -> LayerSpec {
+    let python = contract.service.python;
+    LayerSpec {
+        components: vec![ComponentSpec::commands(
+            "python",
+            "The Python runtime and pip the application's virtual environment is built with",
+            [
+                format!("dnf install -y {python} {python}-pip"),
+                format!("{python} -m venv --help >/dev/null"),
+            ],
+        )],
+        version: "1.0.0".into(),
     }
 }
 
@@ -150,10 +156,14 @@ mod tests {
             c.systemd_unit(8000)
                 .contains("WorkingDirectory=/opt/refarch/app\n")
         );
+        // The venv is built with the interpreter the middleware layer installs.
+        assert!(text.contains("python3.12 -m venv /opt/refarch/venv"));
+        let middleware = format!("{:?}", python_middleware(&c).components);
+        assert!(middleware.contains("dnf install -y python3.12 python3.12-pip"));
     }
 
     #[test]
-    fn the_git_layer_clones_the_reference_and_installs_git() {
+    fn the_git_layer_clones_the_reference() {
         let layer = application_layer(
             &contract(),
             &AppSource::Git {
@@ -167,7 +177,6 @@ mod tests {
         assert!(
             text.contains("git clone --quiet --depth 1 --branch 'v1' 'https://example.com/r.git'")
         );
-        assert!(text.contains("dnf install -y git"));
         assert!(!text.contains("aws s3 cp"));
     }
 
