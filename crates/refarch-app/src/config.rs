@@ -576,6 +576,38 @@ mod tests {
     }
 
     #[test]
+    fn application_sources_are_checked() {
+        let mut c = RefArchConfig::default();
+        assert_eq!(c.archive_uri(), "s3://refarch-dev-assets/app.zip");
+        c.application.archive_uri = Some("https://bucket/app.zip".into());
+        c.application.git_url = Some("git@example.com:me/app.git".into());
+        c.application.git_path = "../etc".into();
+        c.application.layer_version = "1.0".into();
+        let e = c.validate().expect_err("invalid").to_string();
+        for field in [
+            "`application.archive_uri`",
+            "`application.git_url`: \"git@",
+            "`application.git_url`: give either",
+            "`application.git_path`",
+            "`application.layer_version`",
+        ] {
+            assert!(e.contains(field), "{field} missing in {e}");
+        }
+        assert_eq!(
+            parse_s3_uri("s3://my-assets/app/app-1.zip"),
+            Some(("my-assets", "app/app-1.zip"))
+        );
+        for bad in [
+            "s3://my-assets/",
+            "s3://B/app.zip",
+            "s3://x/app.zip",
+            "my-assets/app.zip",
+        ] {
+            assert_eq!(parse_s3_uri(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn unknown_fields_are_named() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("c.json");

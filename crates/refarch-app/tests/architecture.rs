@@ -282,3 +282,26 @@ fn the_settings_follow_the_contract_kinds() {
         );
     }
 }
+
+/// With a Git source the application layer clones it, and the build gets no S3 grant.
+#[test]
+fn a_git_source_is_cloned_instead_of_the_archive() {
+    let mut config = RefArchConfig::default();
+    config.application.git_url = Some("https://example.com/team/shop.git".into());
+    config.application.git_ref = "v2.1.0".into();
+    config.validate().expect("valid");
+    let assembly = synth::synth(&arch::build(&config).expect("builds")).expect("synth");
+    let images = assembly
+        .stacks
+        .iter()
+        .find(|s| s.name == "refarch-dev-images")
+        .expect("images stack");
+    assert!(
+        images.body.contains(
+            "git clone --quiet --depth 1 --branch ''v2.1.0'' ''https://example.com/team/shop.git''"
+        ),
+        "no clone of the configured repository"
+    );
+    assert!(!images.body.contains("aws s3 cp"));
+    assert!(!images.body.contains("AmiReadsApplicationArchive"));
+}
