@@ -167,7 +167,8 @@ def load_cloud(
     return out
 
 
-def _default_client(service: str) -> Any:
+def default_client(service: str) -> Any:
+    """A boto3 client for `service` (region, credentials and endpoint from the environment)."""
     import boto3  # only the cloud profile needs it
 
     # boto3 honours AWS_DEFAULT_REGION and AWS_ENDPOINT_URL (e.g. an emulator) itself.
@@ -177,7 +178,7 @@ def _default_client(service: str) -> Any:
 def load(
     contract: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
-    client: Callable[[str], Any] = _default_client,
+    client: Callable[[str], Any] = default_client,
     read_dotenv: bool = True,
 ) -> LoadedSettings:
     """Loads the profile named by the contract's ``profile_variable``."""

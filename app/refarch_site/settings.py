@@ -57,7 +57,7 @@ if _engine != "postgresql":
 if PROFILE == "cloud":
     _user = _loaded.credentials[_db["user"]]
     _password = _loaded.credentials[_db["password"]]
-    _credentials = SecretCredentials(_user, _password, partial(_contract._default_client, "secretsmanager"))
+    _credentials = SecretCredentials(_user, _password, partial(_contract.default_client, "secretsmanager"))
     # Fail at start-up, not at the first request, when the secret cannot be read.
     _credentials.get()
 else:
