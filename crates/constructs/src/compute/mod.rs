@@ -3,7 +3,7 @@
 //! - [`Workload`]: launch template (AMI from SSM, IMDSv2, encrypted gp3, no key pair, a boot
 //!   script that writes the app's settings files), instance role with Session Manager only,
 //!   auto scaling group in private subnets with ELB health checks, rolling updates and CPU
-//!   target tracking, and a target group with the seed's health check;
+//!   target tracking, and a target group health-checking the app's path;
 //! - [`AmiPipeline`]: EC2 Image Builder building system → middleware → application images and
 //!   publishing the application AMI id to the SSM parameter the workload reads.
 //!
