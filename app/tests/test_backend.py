@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import django
 import psycopg
 import pytest
-from django.conf import settings
+from django.db.backends.postgresql import base as pg_base
 
-if not settings.configured:
-    settings.configure(USE_TZ=True, DATABASES={}, INSTALLED_APPS=[])
-    django.setup()
-
-from django.db.backends.postgresql import base as pg_base  # noqa: E402
-
-from refarch_site.db import base  # noqa: E402
+from refarch_site.db import base
 
 
 class Provider:
