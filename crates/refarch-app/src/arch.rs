@@ -22,11 +22,10 @@ use constructs::delivery::{MigrationPipeline, MigrationPipelineProps, PipelineSo
 use constructs::edge::{
     Balancer, BalancerProps, LogBucket, LogBucketProps, Route, Subzone, SubzoneProps,
 };
-use constructs::iam::Statement;
 use constructs::network::{HaVpc, HaVpcProps, InterfaceEndpoint, NatStrategy, TierLayout};
 use constructs::{App, ConstructError, Environment, OutputDef, Stack};
 
-use crate::config::{EngineConfig, NatConfig, RefArchConfig, parse_s3_uri};
+use crate::config::{EngineConfig, NatConfig, RefArchConfig};
 use crate::contract::{self, ALLOWED_HOSTS, DATABASE, DEBUG, SECRET_KEY};
 use crate::image::{self, AppSource};
 
@@ -241,24 +240,7 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
         vpc.vpc_id(),
         vpc.private_subnets(),
     )?;
-    if let AppSource::Archive { uri } = app_source(config)
-        && let Some((bucket, key)) = parse_s3_uri(&uri)
-    {
-        // The application build reads exactly the archive.
-        constructs::iam::grant(
-            &mut images.root(),
-            "AmiReadsApplicationArchive",
-            pipeline.role(),
-            [Statement::allow(
-                ["s3:GetObject"],
-                [constructs::fns::concat([
-                    "arn:".into(),
-                    constructs::fns::partition(),
-                    format!(":s3:::{bucket}/{key}").into(),
-                ])],
-            )],
-        )?;
-    }
+    image::grant_source_read(&mut images.root(), pipeline.role(), &app_source(config))?;
     app.add_stack(images)?;
     Ok(Parts {
         vpc,

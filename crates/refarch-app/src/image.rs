@@ -8,8 +8,12 @@
 //! workload's target-group port) and starts the service; see [`boot_files`].
 
 use constructs::compute::{ComponentSpec, LayerSpec, UserDataFile};
+use constructs::iam::Statement;
+use constructs::resources::iam;
 use constructs::value::Value;
+use constructs::{ConstructError, Handle, Scope, fns};
 
+use crate::config::parse_s3_uri;
 use crate::contract::Contract;
 
 /// Where the application layer gets the application from.
@@ -113,6 +117,42 @@ pub fn python_middleware(contract: &Contract) -> LayerSpec {
         )],
         version: "1.0.0".into(),
     }
+}
+
+/// Lets the image build (`role`) read exactly the application archive: `s3:GetObject` on that
+/// one object (a Git source needs no grant). Adds a policy at `scope/AmiReadsApplicationArchive`.
+///
+/// # Errors
+/// [`ConstructError::InvalidConfig`] naming `application.archive_uri` if it is not
+/// `s3://bucket/key`; [`ConstructError`] if the id is taken.
+pub fn grant_source_read(
+    scope: &mut Scope<'_>,
+    role: &Handle<iam::Role>,
+    source: &AppSource,
+) -> Result<(), ConstructError> {
+    let AppSource::Archive { uri } = source else {
+        return Ok(());
+    };
+    let Some((bucket, key)) = parse_s3_uri(uri) else {
+        return Err(scope.config_error(
+            "application.archive_uri",
+            format!("{uri:?} is not s3://bucket/key"),
+        ));
+    };
+    constructs::iam::grant(
+        scope,
+        "AmiReadsApplicationArchive",
+        role,
+        [Statement::allow(
+            ["s3:GetObject"],
+            [fns::concat([
+                "arn:".into(),
+                fns::partition(),
+                format!(":s3:::{bucket}/{key}").into(),
+            ])],
+        )],
+    )?;
+    Ok(())
 }
 
 /// The files a workload's boot script writes: the cloud-profile env file and the systemd unit
