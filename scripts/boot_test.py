@@ -257,8 +257,8 @@ class Client:
 class Postgres:
     """A throwaway PostgreSQL cluster on ADDRESS:PORT with TLS (as Aurora offers)."""
 
-    def __init__(self, bindir: Path, work: Path, address: str, port: int, procs: Processes) -> None:
-        self.bindir, self.address, self.port = bindir, address, port
+    def __init__(self, bindir: Path, work: Path, addresses: list[str], port: int, procs: Processes) -> None:
+        self.bindir, self.addresses, self.port = bindir, addresses, port
         self.data = work / "pgdata"
         self.sock = work / "pgsock"
         self.run_as: list[str] = []
@@ -287,7 +287,7 @@ class Postgres:
         )
         self.server = self.procs.start(
             self.run_as + [str(self.bindir / "postgres"), "-D", str(self.data), "-k", str(self.sock),
-                           "-p", str(self.port), "-c", f"listen_addresses={self.address}",
+                           "-p", str(self.port), "-c", f"listen_addresses={','.join(self.addresses)}",
                            "-c", "ssl=on", "-c", "fsync=off"],
             self.log,
         )
@@ -480,9 +480,11 @@ def run(args, procs: Processes) -> None:
     address = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
     data = DataStack(stacks, sm, ssm, address)
     db_port = int(data.cluster.get("Port", 5432))
-    pg = Postgres(args.pg_bin, work, address, db_port, procs)
+    # The local profile's `localhost` too, unless this machine already has a server there.
+    local_too = port_free("127.0.0.1", db_port)
+    pg = Postgres(args.pg_bin, work, [address] + (["127.0.0.1"] if local_too else []), db_port, procs)
     pg.start()
-    log(f"PostgreSQL on {address}:{db_port} (TLS on)")
+    log(f"PostgreSQL on {', '.join(pg.addresses)} port {db_port} (TLS on)")
 
     base_env = {"PATH": f"{args.venv}/bin:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8"}
     migrate = migrate_command(stacks)
@@ -497,9 +499,12 @@ def run(args, procs: Processes) -> None:
     names = contract["database"]
     pg.sql(f"CREATE ROLE {ident(local[names['user']])} LOGIN PASSWORD {literal(local[names['password']].strip(chr(34)))}")
     pg.sql(f"CREATE DATABASE {ident(local[names['name']])} OWNER {ident(local[names['user']])}")
-    # The workstation's database is here: the variable set in the environment wins over the
-    # dotenv file (python-dotenv never overrides).
-    local_run = {**base_env, contract["dotenv_variable"]: str(dotenv), names["host"]: address}
+    local_run = {**base_env, contract["dotenv_variable"]: str(dotenv)}
+    if not local_too:
+        # Another server holds localhost:PORT: point the app at ours the documented way, a
+        # variable in the environment (it wins over the dotenv file).
+        local_run[names["host"]] = address
+        log(f"localhost:{db_port} is taken; the local profile runs with {names['host']}={address}")
     sh(["sh", "-c", migrate], args.app, local_run, "local migrate")
     server = procs.start(exec_start, work / "gunicorn-local.log", cwd=args.app, env=local_run)
     c = Client(app_port, "localhost")
