@@ -20,6 +20,9 @@
 #   refarch  cargo run -p refarch-app -- synth --out target/synth-out/refarch
 #            (skipped with a warning while the package has no binary)
 #   lint     scripts/lint-templates.sh target/synth-out (cfn-lint + checkov)
+#   boot     scripts/boot-test.sh: the sample app (app/) booted as an instance would, against
+#            moto and a real PostgreSQL (health check, sign-in, password rotation, missing
+#            parameter, local profile); installs the app venv and PostgreSQL if missing
 #
 # Needs only a Rust toolchain (with rustfmt and clippy) and Python >= 3.9 with venv
 # (Debian: apt-get install python3-venv). Set PYTHON to choose the interpreter.
@@ -355,5 +358,7 @@ if [[ "${summary[-1]}" == "lint ok"* ]]; then
         summary[-1]="${summary[-1]} ($lint_count templates)"
     fi
 fi
+
+run_phase boot bash "$repo_root/scripts/boot-test.sh"
 
 finish

@@ -31,8 +31,10 @@ use crate::value::{Expr, Value};
 /// and region, owned by deploy (it creates it on first use).
 pub const ASSETS_BUCKET_PATTERN: &str = "cfnrs-assets-${AWS::AccountId}-${AWS::Region}";
 
-/// Names that are never packaged (caches, virtual environments, version control).
+/// Names that are never packaged (caches, virtual environments, version control, and `.env`
+/// files, which hold a workstation's local settings and secrets).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".env",
     ".git",
     ".venv",
     "venv",

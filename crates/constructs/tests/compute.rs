@@ -6,6 +6,7 @@ use constructs::compute::{
     AmiPipeline, AmiPipelineProps, AmiSource, Capacity, ComponentBody, ComponentSpec, LayerSpec,
     RollingUpdate, UpdateWait, UserDataFile, Workload, WorkloadProps,
 };
+use constructs::data::SecretRef;
 use constructs::edge::LogBucketProps;
 use constructs::{App, ConstructError, ExternalInput, Value, fns};
 use serde_json::Value as Json;
@@ -36,6 +37,21 @@ fn env_file() -> UserDataFile {
     )
 }
 
+/// Pipeline options with an application layer (there is no default application).
+fn pipeline_props() -> AmiPipelineProps {
+    AmiPipelineProps {
+        application: LayerSpec {
+            components: vec![ComponentSpec::commands(
+                "web",
+                "The web server",
+                ["dnf install -y nginx", "systemctl enable nginx"],
+            )],
+            version: "1.0".into(),
+        },
+        ..AmiPipelineProps::default()
+    }
+}
+
 #[test]
 fn default_workload_is_private_imdsv2_encrypted_rolling_and_cpu_scaled() {
     let (mut s, vpc) = stack_with_vpc("ComputeWorkload");
@@ -60,9 +76,14 @@ fn default_workload_is_private_imdsv2_encrypted_rolling_and_cpu_scaled() {
     web.grant_read_secrets(
         &mut s.root(),
         "WebReadsSecrets",
-        &[Value::from(
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:/dashboard/dev/db-AbCdEf",
-        )],
+        &[SecretRef {
+            arn: Value::from(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:/dashboard/dev/db-AbCdEf",
+            ),
+            key_arn: Value::from(
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ),
+        }],
     )
     .expect("secrets");
     s.external_inputs.push(ExternalInput::ssm_parameter(
@@ -139,8 +160,8 @@ fn default_workload_is_private_imdsv2_encrypted_rolling_and_cpu_scaled() {
 
     // Target group: the seed's health check.
     let tg = &one(&t, "AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"];
-    assert_eq!(tg["Port"], 85);
-    assert_eq!(tg["HealthCheckPath"], "/status/?format=json");
+    assert_eq!(tg["Port"], 8080);
+    assert_eq!(tg["HealthCheckPath"], "/");
     assert_eq!(
         (
             tg["HealthCheckIntervalSeconds"].as_i64(),
@@ -347,7 +368,7 @@ fn invalid_workload_configuration_names_the_field() {
     let e = web
         .grant_read_secrets(&mut s.root(), "None", &[])
         .expect_err("no secrets");
-    assert_eq!(field_of(&e), "secret_arns");
+    assert_eq!(field_of(&e), "secrets");
 }
 
 /// The default layers at `Images` in a stack of their own, and a workload reading the AMI in a
@@ -388,7 +409,7 @@ fn dashboard_props() -> AmiPipelineProps {
         logs: Some(LogBucketProps {
             expiration_days: 90,
         }),
-        ..AmiPipelineProps::default()
+        ..pipeline_props()
     }
 }
 
@@ -625,10 +646,15 @@ fn invalid_pipeline_configuration_names_the_field() {
     let (mut s, vpc) = stack_with_vpc("ComputePipelineInvalid");
     let cases: Vec<(&str, AmiPipelineProps, &str)> = vec![
         (
+            "NoApplication",
+            AmiPipelineProps::default(),
+            "application.components",
+        ),
+        (
             "Name",
             AmiPipelineProps {
                 name: "Bad Name".into(),
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "name",
         ),
@@ -639,7 +665,7 @@ fn invalid_pipeline_configuration_names_the_field() {
                     version: "1.0.0".into(),
                     ..LayerSpec::docker_middleware()
                 },
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "middleware.version",
         ),
@@ -650,7 +676,7 @@ fn invalid_pipeline_configuration_names_the_field() {
                     components: vec![],
                     version: "1.0".into(),
                 },
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "application.components",
         ),
@@ -661,7 +687,7 @@ fn invalid_pipeline_configuration_names_the_field() {
                     components: vec![ComponentSpec::commands("bad name!", "x", ["true"])],
                     version: "1.0".into(),
                 },
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "system.components",
         ),
@@ -669,7 +695,7 @@ fn invalid_pipeline_configuration_names_the_field() {
             "Schedule",
             AmiPipelineProps {
                 schedule: Some("weekly".into()),
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "schedule",
         ),
@@ -677,7 +703,7 @@ fn invalid_pipeline_configuration_names_the_field() {
             "Parameter",
             AmiPipelineProps {
                 ami_parameter_name: Some("/aws/mine".into()),
-                ..AmiPipelineProps::default()
+                ..pipeline_props()
             },
             "ami_parameter_name",
         ),

@@ -286,7 +286,7 @@ fn local_dotenv_points_at_the_local_database_and_a_dev_secret() {
     .expect("settings");
     let dotenv = settings.local_dotenv();
     for line in [
-        "DJANGO_SETTINGS_PROFILE=local",
+        "APP_PROFILE=local",
         "DATABASE_HOST=localhost",
         "DATABASE_PORT=5432",
         "DATABASE_NAME=dashboard",
@@ -314,7 +314,7 @@ fn local_dotenv_points_at_the_local_database_and_a_dev_secret() {
     let constructs::Prop::Expr(e) = env_file else {
         panic!("env file should use the region")
     };
-    assert!(format!("{e:?}").contains("DJANGO_SETTINGS_PREFIX=/dashboard/dev"));
+    assert!(format!("{e:?}").contains("APP_SETTINGS_PREFIX=/dashboard/dev"));
     let vars = settings.codebuild_variables();
     for v in &vars {
         let ty = v
@@ -442,7 +442,7 @@ proptest! {
             && !app.to_ascii_lowercase().starts_with("aws") && !app.to_ascii_lowercase().starts_with("ssm");
         let name_ok = name.starts_with(|c: char| c.is_ascii_uppercase())
             && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            && name != "DJANGO_SETTINGS_PROFILE" && name != "DJANGO_SETTINGS_PREFIX";
+            && name != "APP_PROFILE" && name != "APP_SETTINGS_PREFIX";
         let mut s = support::stack("PropSettings");
         match AppSettings::new(&mut s.root(), "Settings", &props) {
             Ok(_) => prop_assert!(app_ok && name_ok),

@@ -16,6 +16,9 @@ use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 use support::{resources_of, stack_with_vpc, synth_stack};
 
+/// The migration command of the tests' application.
+const MIGRATE: &str = "python manage.py migrate --noinput";
+
 fn s3_source() -> PipelineSource {
     PipelineSource::S3Object {
         bucket: "release-bucket".into(),
@@ -98,7 +101,7 @@ fn statements(role: &Json) -> &Vec<Json> {
 #[test]
 fn pipeline_runs_source_migrate_approve_rollout_with_instance_refresh() {
     let s = pipeline_stack("DeliveryRefresh", false, |r| {
-        MigrationPipelineProps::new(s3_source(), r)
+        MigrationPipelineProps::new(s3_source(), r, MIGRATE)
     })
     .expect("stack");
     let t = synth_stack("delivery-refresh", s);
@@ -126,7 +129,7 @@ fn pipeline_runs_source_migrate_approve_rollout_with_instance_refresh() {
 #[test]
 fn migration_build_runs_in_private_subnets_with_secrets_from_secrets_manager() {
     let s = pipeline_stack("DeliveryBuild", false, |r| {
-        MigrationPipelineProps::new(s3_source(), r)
+        MigrationPipelineProps::new(s3_source(), r, MIGRATE)
     })
     .expect("stack");
     let t = synth_stack("delivery-build", s);
@@ -156,7 +159,7 @@ fn migration_build_runs_in_private_subnets_with_secrets_from_secrets_manager() {
         var("DATABASE_HOST")["Value"],
         "/dashboard/dev/DATABASE_HOST"
     );
-    assert_eq!(var("DJANGO_SETTINGS_PROFILE")["Value"], "cloud");
+    assert_eq!(var("APP_PROFILE")["Value"], "cloud");
     for v in vars {
         if v["Type"] == "PLAINTEXT" {
             let name = v["Name"].as_str().expect("name");
@@ -192,7 +195,7 @@ fn migration_build_runs_in_private_subnets_with_secrets_from_secrets_manager() {
 #[test]
 fn network_interface_permission_names_each_subnet_arn() {
     let s = pipeline_stack("DeliveryEni", false, |r| {
-        MigrationPipelineProps::new(s3_source(), r)
+        MigrationPipelineProps::new(s3_source(), r, MIGRATE)
     })
     .expect("stack");
     let t = synth_stack("delivery-eni", s);
@@ -238,7 +241,7 @@ fn network_interface_permission_names_each_subnet_arn() {
 #[test]
 fn artifact_bucket_is_encrypted_versioned_private_tls_only_and_retained() {
     let s = pipeline_stack("DeliveryBucket", false, |r| {
-        MigrationPipelineProps::new(s3_source(), r)
+        MigrationPipelineProps::new(s3_source(), r, MIGRATE)
     })
     .expect("stack");
     let t = synth_stack("delivery-bucket", s);
@@ -282,6 +285,7 @@ fn codedeploy_rollout_uses_a_rolling_group_with_rollback_and_a_connection_source
                 branch: "feature/decoupling".into(),
             },
             r,
+            MIGRATE,
         )
     })
     .expect("stack");
@@ -377,6 +381,7 @@ proptest! {
                 branch: "main".into(),
             },
             Rollout::InstanceRefresh { asg_name: "asg".into() },
+            MIGRATE,
         );
         props.migrate_command = command.clone();
         props.timeout_minutes = timeout;
@@ -402,7 +407,7 @@ proptest! {
 fn invalid_options_fail_construction_with_a_located_error() {
     let e = pipeline_stack("DeliveryBad", false, |r| MigrationPipelineProps {
         timeout_minutes: 1,
-        ..MigrationPipelineProps::new(s3_source(), r)
+        ..MigrationPipelineProps::new(s3_source(), r, MIGRATE)
     })
     .expect_err("timeout");
     assert_eq!(field_of(&e), "timeout_minutes");

@@ -15,21 +15,20 @@
 //! `app` reads the AMI parameter `images` creates (`/<app>/<env>/ami/application`); synth derives
 //! that dependency from the templates, so the manifest deploys `images` before `app`.
 
-use constructs::compute::{
-    AmiPipeline, AmiPipelineProps, AmiSource, UserDataFile, Workload, WorkloadProps,
-};
+use constructs::asset::{Asset, AssetSource};
+use constructs::compute::{AmiPipeline, AmiPipelineProps, AmiSource, Workload, WorkloadProps};
 use constructs::data::{
-    AppSettings, AppSettingsProps, AuroraServerless, AuroraServerlessProps, Capacity, Engine,
-    LocalDatabase, ParameterPath, Setting, database_settings,
+    AppSettings, AppSettingsProps, AuroraServerless, AuroraServerlessProps, Capacity,
+    DatabaseSettingNames, Engine, LocalDatabase, ParameterPath, Setting, database_settings_named,
 };
 use constructs::delivery::{MigrationPipeline, MigrationPipelineProps, PipelineSource, Rollout};
-use constructs::edge::{
-    Balancer, BalancerProps, LogBucket, LogBucketProps, Route, Subzone, SubzoneProps,
-};
+use constructs::edge::{Balancer, BalancerProps, Route, Subzone, SubzoneProps};
 use constructs::network::{HaVpc, HaVpcProps, InterfaceEndpoint, NatStrategy, TierLayout};
-use constructs::{App, ConstructError, Environment, OutputDef, Stack};
+use constructs::{App, ConstructError, Environment, OutputDef, Stack, Value, fns};
 
 use crate::config::{EngineConfig, NatConfig, RefArchConfig};
+use crate::contract::{self, ALLOWED_HOSTS, DATABASE, DEBUG, SECRET_KEY};
+use crate::image::{self, AppSource};
 
 fn env(config: &RefArchConfig) -> Environment {
     Environment {
@@ -102,32 +101,101 @@ fn db_props(config: &RefArchConfig) -> AuroraServerlessProps {
     }
 }
 
-/// The settings the application reads, in both profiles (the seed's Django settings).
-fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSettingsProps {
-    let mut settings = vec![
-        Setting::generated("SECRET_KEY", "The web framework's secret key"),
-        Setting::literal_with_local("DEBUG", "Debug pages (never in the cloud)", "false", "true"),
-        Setting::literal(
-            "ALLOWED_HOSTS",
-            "Host names the app answers to",
-            config
-                .workloads
-                .iter()
-                .flat_map(|w| &w.hosts)
-                .map(|h| format!("{h}.{}", config.zone_domain()))
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
+/// The settings the application reads, in both profiles: exactly the contract's settings
+/// ([`contract::contract`]), in its order and with its descriptions, each given its source
+/// here. Without `db` (the cloud env file needs only the namespace) the database settings are
+/// left out.
+pub fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSettingsProps {
+    let c = contract::contract();
+    let hosts = config
+        .workloads
+        .iter()
+        .flat_map(|w| &w.hosts)
+        .map(|h| format!("{h}.{}", config.zone_domain()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut sources = vec![
+        Setting::generated(SECRET_KEY, ""),
+        Setting::literal_with_local(DEBUG, "", "false", "true"),
+        Setting::literal_with_local(ALLOWED_HOSTS, "", hosts, "localhost,127.0.0.1"),
     ];
     if let Some(db) = db {
         let local = LocalDatabase::for_engine(db.engine(), &config.database.name);
-        settings.extend(database_settings(db, &local));
+        let names = DatabaseSettingNames {
+            engine: DATABASE.engine.into(),
+            host: DATABASE.host.into(),
+            port: DATABASE.port.into(),
+            name: DATABASE.name.into(),
+            secret_arn: DATABASE.secret_arn.into(),
+            user: DATABASE.user.into(),
+            password: DATABASE.password.into(),
+        };
+        sources.extend(database_settings_named(db, &local, &names));
+        // Aurora accepts TLS; the local server may not have it.
+        sources.push(Setting::literal_with_local(
+            DATABASE.ssl_mode,
+            "",
+            "require",
+            "prefer",
+        ));
     }
+    let settings = c
+        .settings
+        .iter()
+        .filter_map(|cs| {
+            let mut s = sources.iter().find(|s| s.name == cs.name)?.clone();
+            s.description = cs.description.into();
+            Some(s)
+        })
+        .collect();
     AppSettingsProps {
         path: ParameterPath::new(&config.app, &config.environment),
         settings,
-        ..AppSettingsProps::default()
+        profile_variable: c.profile_variable.into(),
+        prefix_variable: c.prefix_variable.into(),
     }
+}
+
+/// The application's directory as an asset of `stack`, with its archive's hash (packaged
+/// here as synth will package it, so the image's component can check what it downloads).
+///
+/// # Errors
+/// [`ConstructError::InvalidConfig`] naming `application.source_dir` when it cannot be packaged.
+fn app_asset(config: &RefArchConfig, stack: &mut Stack) -> Result<(Asset, String), ConstructError> {
+    let source = AssetSource::directory(config.source_dir());
+    let (sha256, _) = synth::assets::package(&source).map_err(|e| {
+        ConstructError::config(
+            stack.name(),
+            "application.source_dir",
+            format!(
+                "cannot package {:?}: {e} (run from the repository root, or set the application's directory)",
+                config.application.source_dir
+            ),
+        )
+    })?;
+    Ok((stack.add_asset("AppSource", source)?, sha256))
+}
+
+/// The application layer's source: the configured Git repository or archive, else the
+/// application directory as an asset of `stack`.
+fn app_source(config: &RefArchConfig, stack: &mut Stack) -> Result<AppSource, ConstructError> {
+    let a = &config.application;
+    Ok(match (&a.git_url, &a.archive_uri) {
+        (Some(url), _) => AppSource::Git {
+            url: url.clone(),
+            reference: a.git_ref.clone(),
+            path: a.git_path.clone(),
+        },
+        (None, Some(uri)) => AppSource::Archive { uri: uri.clone() },
+        (None, None) => {
+            let (asset, sha256) = app_asset(config, stack)?;
+            AppSource::Asset {
+                uri: asset.s3_uri(),
+                object_arn: asset.object_arn(),
+                sha256,
+            }
+        }
+    })
 }
 
 /// Every stack of the reference architecture, with the handles later stacks need.
@@ -180,6 +248,7 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
         "images",
         "AMI layering: system, middleware, application (EC2 Image Builder)",
     )?;
+    let source = app_source(config, &mut images)?;
     let pipeline = AmiPipeline::new(
         &mut images.root(),
         "Ami",
@@ -190,6 +259,8 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
                 config.app, config.environment
             )),
             schedule: config.images.rebuild_schedule.clone(),
+            middleware: image::python_middleware(&contract::contract()),
+            application: image::application_layer(&contract::contract(), &source),
             ..AmiPipelineProps::default()
         },
         vpc.vpc_id(),
@@ -199,6 +270,7 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
     // over HTTPS through NAT; the images wait until those rules exist.
     vpc.allow_endpoints(&mut images, pipeline.tier())?;
     pipeline.wait_for_rules(&mut images)?;
+    image::grant_source_read(&mut images.root(), pipeline.role(), &source)?;
     app.add_stack(images)?;
     Ok(Parts {
         vpc,
@@ -260,6 +332,8 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
         } else {
             format!("Workload-{}", w.name)
         };
+        let (files, commands) =
+            image::boot_files(&contract::contract(), settings.cloud_env_file(), w.app_port);
         let workload = Workload::new(
             &mut web.root(),
             &id,
@@ -269,16 +343,16 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
                 app_port: w.app_port,
                 capacity: constructs::compute::Capacity {
                     min: w.min_size,
-                    desired: None,
+                    desired: w.desired_capacity,
                     max: w.max_size,
                 },
+                health_check: constructs::compute::HealthCheck {
+                    path: w.health_check_path.clone(),
+                    ..constructs::compute::HealthCheck::default()
+                },
                 cpu_target_percent: Some(f64::from(w.cpu_target)),
-                files: vec![UserDataFile {
-                    path: "/etc/app/cloud.env".into(),
-                    content: settings.cloud_env_file(),
-                    mode: 0o640,
-                    owner: "root:root".into(),
-                }],
+                files,
+                commands,
                 ..WorkloadProps::default()
             },
             vpc.vpc_id(),
@@ -287,13 +361,8 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
         {
             let mut root = web.root();
             let mut grants = root.child(&format!("{id}Grants"))?;
-            workload.grant_read_parameters(&mut grants, "Settings", &settings.path().prefix())?;
-            let secrets: Vec<_> = settings
-                .secret_refs()
-                .iter()
-                .map(|s| s.arn.clone())
-                .collect();
-            workload.grant_read_secrets(&mut grants, "Secrets", &secrets)?;
+            // Derived from the settings: their parameters, their secrets and those keys.
+            workload.grant_read(&mut grants, "Settings", &settings)?;
         }
         let own_hosts: Vec<String> = w.hosts.iter().map(|h| zone.host(h)).collect();
         let priority = 10 * (u32::try_from(i).unwrap_or(0) + 1);
@@ -324,26 +393,39 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     app.add_stack(web)?;
 
     let mut delivery = stack(config, "delivery", "Delivery: database migrations pipeline")?;
-    let source = LogBucket::new(
-        &mut delivery.root(),
-        "SourceBucket",
-        &LogBucketProps {
-            expiration_days: 365,
-        },
-    )?;
+    // The pipeline migrates from the archive the image installs: the same asset (one upload,
+    // as the content is the same), or the configured archive.
+    let (source_bucket, source_key): (Value<String>, Value<String>) =
+        match &config.application.archive_uri {
+            Some(uri) => {
+                let (bucket, key) = crate::config::parse_s3_uri(uri).ok_or_else(|| {
+                    ConstructError::config(
+                        delivery.name(),
+                        "application.archive_uri",
+                        format!("{uri:?} is not s3://bucket/key"),
+                    )
+                })?;
+                (bucket.into(), key.into())
+            }
+            None => {
+                let (asset, _) = app_asset(config, &mut delivery)?;
+                (asset.bucket_name(), asset.object_key())
+            }
+        };
     let pipeline = MigrationPipeline::new(
         &mut delivery.root(),
         "Migrations",
         &MigrationPipelineProps {
-            migrate_command: config.migrations.command.clone(),
+            install_commands: vec!["python -m pip install -r requirements.txt".into()],
             ..MigrationPipelineProps::new(
                 PipelineSource::S3Object {
-                    bucket: source.name(),
-                    key: config.migrations.source_key.clone(),
+                    bucket: source_bucket.clone(),
+                    key: source_key.clone(),
                 },
                 Rollout::InstanceRefresh {
                     asg_name: workloads[0].group_name(),
                 },
+                config.migrations.command.clone(),
             )
         },
         vpc.vpc_id(),
@@ -354,8 +436,11 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     vpc.allow_endpoints(&mut delivery, pipeline.security_tier())?;
     let mut root = delivery.root();
     root.output(
-        "SourceBucketName",
-        OutputDef::new(source.name(), "Upload the app source zip here"),
+        "SourceObject",
+        OutputDef::new(
+            fns::concat(["s3://".into(), source_bucket, "/".into(), source_key]),
+            "The application archive the pipeline migrates from",
+        ),
     )?;
     root.output(
         "PipelineName",
@@ -368,26 +453,31 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     Ok(app)
 }
 
-/// The app's settings for running locally, as a dotenv file.
-pub fn local_env(config: &RefArchConfig) -> String {
+/// The local profile's dotenv file: every contract setting with its local value.
+///
+/// # Errors
+/// [`ConstructError`] when the configuration does not build.
+pub fn local_env(config: &RefArchConfig) -> Result<String, ConstructError> {
     // The local profile needs no AWS resources: render it from the same settings model, with
     // the database settings of a stand-in cluster built in a scratch app.
     let mut scratch = App::new();
-    match network_and_data(config, &mut scratch) {
-        Ok(parts) => parts.settings.local_dotenv(),
-        Err(e) => format!("# cannot render the settings: {e}\n"),
-    }
+    Ok(network_and_data(config, &mut scratch)?
+        .settings
+        .local_dotenv())
 }
 
-/// The app's settings in the cloud profile: the env file written to instances (its values are
-/// read from Parameter Store and Secrets Manager at start-up).
+/// The cloud profile's env file, as instances get it (their boot script writes it to the
+/// contract's `service.env_file`): the profile, the namespace and the region. The values are
+/// read from Parameter Store and Secrets Manager at start-up.
 pub fn cloud_env(config: &RefArchConfig) -> String {
+    let c = contract::contract();
     let settings = settings(config, None);
     format!(
-        "{}=cloud\n{}={}\nAWS_DEFAULT_REGION={}\n",
+        "{}=cloud\n{}={}\n{}={}\n",
         settings.profile_variable,
         settings.prefix_variable,
         settings.path.prefix(),
+        c.region_variable,
         config.region
     )
 }

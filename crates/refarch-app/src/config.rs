@@ -8,6 +8,8 @@ use ipnet::Ipv4Net;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::contract;
+
 /// Everything the reference architecture can be told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
@@ -33,6 +35,43 @@ pub struct RefArchConfig {
     pub migrations: MigrationsConfig,
     /// The AMI layers (EC2 Image Builder).
     pub images: ImagesConfig,
+    /// Where the application image layer gets the application from.
+    pub application: ApplicationConfig,
+}
+
+/// The application's source for the image layer and the migrations pipeline: the directory
+/// `source_dir`, shipped as a content-addressed asset (the default); an existing zip archive
+/// in S3; or (image layer only) a Git repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct ApplicationConfig {
+    /// The application's directory (`manage.py`, `requirements.txt` at its root). A relative
+    /// path is looked up in the working directory, then in the checkout this program was built
+    /// from (so `cargo run` and the tests work from any directory of it). Synth packages it into `asset.<sha256>.zip` in the assembly and
+    /// deploy uploads it to the account's assets bucket; an edit builds a new image.
+    pub source_dir: String,
+    /// S3 URI of an existing zip archive with the application at its root, instead of
+    /// `source_dir`, e.g. `s3://my-releases/app/app-1.4.zip`. The image build may read exactly
+    /// this object. Use a new key for every release: an unchanged URI builds no new image.
+    pub archive_uri: Option<String>,
+    /// Clone this repository (`https://…`) instead of fetching the archive.
+    pub git_url: Option<String>,
+    /// Branch or tag to clone (with `git_url`).
+    pub git_ref: String,
+    /// Directory of the repository holding the application (with `git_url`).
+    pub git_path: String,
+}
+
+impl Default for ApplicationConfig {
+    fn default() -> Self {
+        ApplicationConfig {
+            source_dir: "app".into(),
+            archive_uri: None,
+            git_url: None,
+            git_ref: "main".into(),
+            git_path: "app".into(),
+        }
+    }
 }
 
 /// DNS settings.
@@ -91,13 +130,15 @@ pub struct WorkloadConfig {
     pub instance_type: String,
     /// Minimum instances.
     pub min_size: u32,
-    /// Desired instances.
-    pub desired_capacity: u32,
+    /// Instances at creation (`min_size` ≤ it ≤ `max_size`). Unset: the group starts at
+    /// `min_size` and deploys never reset what scaling decided.
+    pub desired_capacity: Option<u32>,
     /// Maximum instances.
     pub max_size: u32,
-    /// Port the app listens on behind the balancer.
+    /// Port the app listens on behind the balancer (the target group's port; gunicorn binds it).
     pub app_port: u16,
-    /// Health check path.
+    /// The balancer's health check path: must answer 200 without authentication, whatever
+    /// the `Host` header.
     pub health_check_path: String,
     /// Average CPU utilisation the scaling policy keeps (percent).
     pub cpu_target: u8,
@@ -133,10 +174,9 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct MigrationsConfig {
-    /// The command that migrates the database.
+    /// The command that migrates the database (run from the application's source, the same
+    /// archive the image layer installs).
     pub command: String,
-    /// S3 key of the application source archive in the artifact bucket.
-    pub source_key: String,
 }
 
 /// AMI layer settings. The layers are built when the images stack is deployed; these pipelines
@@ -171,6 +211,7 @@ impl Default for RefArchConfig {
             database: DatabaseConfig::default(),
             migrations: MigrationsConfig::default(),
             images: ImagesConfig::default(),
+            application: ApplicationConfig::default(),
         }
     }
 }
@@ -205,10 +246,10 @@ impl Default for WorkloadConfig {
             hosts: vec!["dashboard".into()],
             instance_type: "t3.small".into(),
             min_size: 2,
-            desired_capacity: 2,
+            desired_capacity: None,
             max_size: 4,
-            app_port: 85,
-            health_check_path: "/status/?format=json".into(),
+            app_port: contract::contract().http.port,
+            health_check_path: contract::contract().http.health_path.into(),
             cpu_target: 50,
         }
     }
@@ -229,10 +270,24 @@ impl Default for DatabaseConfig {
 impl Default for MigrationsConfig {
     fn default() -> Self {
         MigrationsConfig {
-            command: "python manage.py migrate --noinput".into(),
-            source_key: "source/app.zip".into(),
+            command: contract::contract().migrate_command.into(),
         }
     }
+}
+
+/// `(bucket, key)` of an `s3://bucket/key` URI with a plausible bucket name and a key.
+pub fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
+    let (bucket, key) = uri.strip_prefix("s3://")?.split_once('/')?;
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    let key_ok = !key.is_empty()
+        && !key.ends_with('/')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!-_.*()/=+".contains(c));
+    (bucket_ok && key_ok).then_some((bucket, key))
 }
 
 fn is_label(s: &str) -> bool {
@@ -373,14 +428,23 @@ impl RefArchConfig {
                     );
                 }
             }
-            if !(w.min_size <= w.desired_capacity && w.desired_capacity <= w.max_size)
-                || w.max_size == 0
-            {
+            if w.min_size > w.max_size || w.max_size == 0 {
                 bad(
                     &f("max_size"),
                     format!(
-                        "sizes must satisfy min_size <= desired_capacity <= max_size and max_size >= 1 (got {}/{}/{})",
-                        w.min_size, w.desired_capacity, w.max_size
+                        "sizes must satisfy min_size <= max_size and max_size >= 1 (got {}/{})",
+                        w.min_size, w.max_size
+                    ),
+                );
+            }
+            if let Some(d) = w.desired_capacity
+                && !(w.min_size..=w.max_size).contains(&d)
+            {
+                bad(
+                    &f("desired_capacity"),
+                    format!(
+                        "{d} must be within min_size..=max_size ({}..={})",
+                        w.min_size, w.max_size
                     ),
                 );
             }
@@ -393,8 +457,19 @@ impl RefArchConfig {
                     format!("{} must be 1-100 (percent)", w.cpu_target),
                 );
             }
-            if !w.health_check_path.starts_with('/') {
-                bad(&f("health_check_path"), "must start with '/'".into());
+            if !w.health_check_path.starts_with('/')
+                || w.health_check_path.len() > 1024
+                || w.health_check_path
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control())
+            {
+                bad(
+                    &f("health_check_path"),
+                    format!(
+                        "{:?} must start with '/', have no spaces and be at most 1024 characters",
+                        w.health_check_path
+                    ),
+                );
             }
             if !w.instance_type.contains('.') {
                 bad(
@@ -426,6 +501,53 @@ impl RefArchConfig {
                 format!("{cron:?} is not an Image Builder cron(...) expression"),
             );
         }
+        let a = &self.application;
+        if let Some(uri) = &a.archive_uri
+            && parse_s3_uri(uri).is_none()
+        {
+            bad(
+                "application.archive_uri",
+                format!("{uri:?} is not an S3 object URI such as s3://bucket/app.zip"),
+            );
+        }
+        if let Some(url) = &a.git_url {
+            if !url.starts_with("https://") || url.contains(['\'', ' ']) {
+                bad(
+                    "application.git_url",
+                    format!("{url:?} is not an https:// repository URL"),
+                );
+            }
+            if a.archive_uri.is_some() {
+                bad(
+                    "application.git_url",
+                    "give either archive_uri or git_url, not both".into(),
+                );
+            }
+        }
+        let word = |s: &str| {
+            !s.is_empty()
+                && !s.starts_with(['-', '/'])
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+        };
+        if !word(&a.git_ref) {
+            bad(
+                "application.git_ref",
+                format!("{:?} is not a branch or tag name", a.git_ref),
+            );
+        }
+        if !word(&a.git_path) || a.git_path.split('/').any(|p| p == "..") {
+            bad(
+                "application.git_path",
+                format!("{:?} is not a relative directory", a.git_path),
+            );
+        }
+        if a.source_dir.trim().is_empty() {
+            bad(
+                "application.source_dir",
+                "must name the application's directory (default `app`)".into(),
+            );
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -436,6 +558,22 @@ impl RefArchConfig {
     /// Stack name for a part of the architecture, e.g. `refarch-dev-network`.
     pub fn stack_name(&self, part: &str) -> String {
         format!("{}-{}-{part}", self.app, self.environment)
+    }
+
+    /// The application directory to package: `application.source_dir`, resolved as its doc says.
+    pub fn source_dir(&self) -> std::path::PathBuf {
+        let dir = Path::new(&self.application.source_dir);
+        if dir.is_absolute() || dir.exists() {
+            return dir.to_path_buf();
+        }
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
+        if checkout.exists() {
+            checkout
+        } else {
+            dir.to_path_buf()
+        }
     }
 
     /// The sub-zone's domain, e.g. `asg.example.com`.
@@ -470,6 +608,37 @@ mod tests {
             "`images.rebuild_schedule`",
         ] {
             assert!(e.contains(field), "{field} missing in {e}");
+        }
+    }
+
+    #[test]
+    fn application_sources_are_checked() {
+        let mut c = RefArchConfig::default();
+        c.application.archive_uri = Some("https://bucket/app.zip".into());
+        c.application.git_url = Some("git@example.com:me/app.git".into());
+        c.application.git_path = "../etc".into();
+        c.application.source_dir = " ".into();
+        let e = c.validate().expect_err("invalid").to_string();
+        for field in [
+            "`application.archive_uri`",
+            "`application.git_url`: \"git@",
+            "`application.git_url`: give either",
+            "`application.git_path`",
+            "`application.source_dir`",
+        ] {
+            assert!(e.contains(field), "{field} missing in {e}");
+        }
+        assert_eq!(
+            parse_s3_uri("s3://my-assets/app/app-1.zip"),
+            Some(("my-assets", "app/app-1.zip"))
+        );
+        for bad in [
+            "s3://my-assets/",
+            "s3://B/app.zip",
+            "s3://x/app.zip",
+            "my-assets/app.zip",
+        ] {
+            assert_eq!(parse_s3_uri(bad), None, "{bad}");
         }
     }
 

@@ -1,5 +1,8 @@
-//! The reference architecture as a library: its configuration ([`config`]) and its composition
-//! into stacks ([`arch`]). The `refarch-app` binary adds the command line.
+//! The reference architecture as a library: its configuration ([`config`]), the contract with
+//! the sample application in `app/` ([`contract`]), the application's image layer and boot
+//! files ([`image`]) and the composition into stacks ([`arch`]). The `refarch-app` binary adds the command line.
 
 pub mod arch;
 pub mod config;
+pub mod contract;
+pub mod image;

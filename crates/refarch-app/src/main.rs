@@ -5,6 +5,7 @@
 //! refarch-app diff|deploy|destroy [--config FILE] [--out DIR] [...]
 //! refarch-app schema
 //! refarch-app env --profile local|cloud
+//! refarch-app contract
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -67,7 +68,10 @@ enum Command {
     },
     /// Print the JSON Schema of the configuration file.
     Schema,
-    /// Print the application's settings for a profile (dotenv for local, SSM-backed for cloud).
+    /// Print the settings contract the application loads (app/refarch_site/contract.json).
+    Contract,
+    /// Print the application's env for a profile: the dotenv file for local, the env file
+    /// instances get for cloud (its values are then read from SSM and Secrets Manager).
     Env {
         /// Which profile to render.
         #[arg(long, value_enum, default_value_t = Profile::Local)]
@@ -161,10 +165,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Contract => {
+            print!("{}", refarch_app::contract::contract().json());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Env { profile } => {
             let config = load_config(cli.config.as_deref())?;
             let text = match profile {
-                Profile::Local => arch::local_env(&config),
+                Profile::Local => arch::local_env(&config)?,
                 Profile::Cloud => arch::cloud_env(&config),
             };
             print!("{text}");

@@ -32,6 +32,22 @@ fn images(props: &AmiPipelineProps) -> String {
     assembly.stacks.remove(0).body
 }
 
+/// The default system and middleware layers with the reference application's layer (from Git,
+/// so no asset is involved).
+fn props() -> AmiPipelineProps {
+    AmiPipelineProps {
+        application: refarch_app::image::application_layer(
+            &refarch_app::contract::contract(),
+            &refarch_app::image::AppSource::Git {
+                url: "https://example.com/app.git".into(),
+                reference: "v1".into(),
+                path: "app".into(),
+            },
+        ),
+        ..AmiPipelineProps::default()
+    }
+}
+
 fn change<'d>(diffs: &'d [ResourceDiff], path: &str) -> Option<&'d ResourceDiff> {
     diffs
         .iter()
@@ -40,14 +56,10 @@ fn change<'d>(diffs: &'d [ResourceDiff], path: &str) -> Option<&'d ResourceDiff>
 
 #[test]
 fn a_component_edit_replaces_its_layer_and_the_layers_above_and_moves_the_parameter() {
-    let before = images(&AmiPipelineProps::default());
-    assert_eq!(
-        before,
-        images(&AmiPipelineProps::default()),
-        "a repeat synth is byte-identical"
-    );
+    let before = images(&props());
+    assert_eq!(before, images(&props()), "a repeat synth is byte-identical");
 
-    let mut edited = AmiPipelineProps::default();
+    let mut edited = props();
     let ComponentBody::Commands(commands) = &mut edited.middleware.components[0].body else {
         panic!("the middleware's docker component runs commands");
     };

@@ -209,7 +209,7 @@ proptest! {
         c.network.cidr = Ipv4Net::new(Ipv4Addr::new(10, 0, 0, 0), prefix).expect("prefix <= 32");
         c.network.subnet_mask = mask;
         c.workloads[0].min_size = min;
-        c.workloads[0].desired_capacity = min;
+        c.workloads[0].desired_capacity = Some(min);
         c.workloads[0].max_size = max;
         let result = c
             .validate()

@@ -6,8 +6,9 @@
 //! Deterministic means: entries sorted by path, directories before their contents, the zip
 //! epoch (1980-01-01) as every modification time, mode `0644` or `0755` (a file with any
 //! execute bit); excluded names (and `*.pyc`) are left out wherever they occur. Symbolic links
-//! are refused: what they point at would not ship. The hash covers each entry's path, mode and
-//! bytes (not the compressed stream), so a different deflate implementation keeps the key.
+//! are refused: what they point at would not ship. The hash is the SHA-256 of the archive
+//! itself, so whoever downloads it can verify it (`sha256sum -c`); a new version of the zip
+//! or deflate code may change the bytes, and so the key, once (a new upload, nothing worse).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -16,14 +17,14 @@ use std::path::{Path, PathBuf};
 
 use constructs::App;
 use constructs::asset::{ASSETS_BUCKET_PATTERN, AssetSource};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 
 /// One packaged asset of the assembly (assets with the same content are one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StagedAsset {
-    /// SHA-256 (hex) of the packaged entries: the asset's identity.
+    /// SHA-256 (hex) of the archive: the asset's identity.
     pub hash: String,
     /// The zip archive.
     pub archive: Vec<u8>,
@@ -102,7 +103,7 @@ pub(crate) fn stage(
     (staged, keys)
 }
 
-/// Packages `source` into `(sha256 of the entries, zip archive)`.
+/// Packages `source` into `(sha256 of the archive, zip archive)`.
 ///
 /// # Errors
 /// The I/O error, naming the file, when the directory or a file in it cannot be read, or a
@@ -118,29 +119,25 @@ pub fn package(source: &AssetSource) -> io::Result<(String, Vec<u8>)> {
     }
     let mut entries = Vec::new();
     walk(&source.path, Path::new(""), source, &mut entries)?;
-    let mut hasher = Sha256::new();
     let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
     let base = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
     for (rel, full, is_dir) in &entries {
         if *is_dir {
-            hasher.update(format!("d {rel}/\n").as_bytes());
             zip.add_directory(format!("{rel}/"), base.unix_permissions(0o755))
                 .map_err(zip_error)?;
         } else {
             let data = fs::read(full).map_err(|e| named(full, e))?;
             let executable = is_executable(&fs::metadata(full).map_err(|e| named(full, e))?);
             let mode = if executable { 0o755 } else { 0o644 };
-            hasher.update(format!("f {rel} {mode:o} {}\n", data.len()).as_bytes());
-            hasher.update(&data);
             zip.start_file(rel.as_str(), base.unix_permissions(mode))
                 .map_err(zip_error)?;
             zip.write_all(&data)?;
         }
     }
     let archive = zip.finish().map_err(zip_error)?.into_inner();
-    Ok((hex(&hasher.finalize()), archive))
+    Ok((hex(&Sha256::digest(&archive)), archive))
 }
 
 fn zip_error(e: zip::result::ZipError) -> io::Error {

@@ -29,7 +29,7 @@ pub enum ComponentBody {
 }
 
 /// One Image Builder component of a layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComponentSpec {
     /// Name within the layer (letters, digits, `-`, `_`).
     pub name: String,
@@ -37,6 +37,23 @@ pub struct ComponentSpec {
     pub description: String,
     /// What it runs.
     pub body: ComponentBody,
+    /// Parameters of the document (AWSTOE `{{ Name }}`), with the values the recipe passes:
+    /// the way to hand a component something only known at deploy time (an S3 URI with the
+    /// account in it, a parameter's value) while its document, and so its version, stays a
+    /// literal. Command components declare them in their document; a [`ComponentBody::Document`]
+    /// must declare them itself.
+    pub parameters: Vec<ComponentParameter>,
+}
+
+/// One parameter of a [`ComponentSpec`]: declared as a string in the document, set by the recipe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentParameter {
+    /// Name (letters and digits), used in the document as `{{ Name }}`.
+    pub name: String,
+    /// What it holds.
+    pub description: String,
+    /// The value the recipe passes (may be an expression, e.g. an asset's S3 URI).
+    pub value: Value<String>,
 }
 
 impl ComponentSpec {
@@ -50,7 +67,24 @@ impl ComponentSpec {
             name: name.into(),
             description: description.into(),
             body: ComponentBody::Commands(commands.into_iter().map(Into::into).collect()),
+            parameters: Vec::new(),
         }
+    }
+
+    /// This component with one more parameter (see [`ComponentSpec::parameters`]).
+    #[must_use]
+    pub fn with_parameter(
+        mut self,
+        name: &str,
+        description: &str,
+        value: impl Into<Value<String>>,
+    ) -> Self {
+        self.parameters.push(ComponentParameter {
+            name: name.into(),
+            description: description.into(),
+            value: value.into(),
+        });
+        self
     }
 
     /// An Amazon-managed component.
@@ -59,12 +93,13 @@ impl ComponentSpec {
             name: name.into(),
             description: description.into(),
             body: ComponentBody::AwsManaged(name.into()),
+            parameters: Vec::new(),
         }
     }
 }
 
 /// One layer: its components, in order, and its version line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LayerSpec {
     /// Components, run in order.
     pub components: Vec<ComponentSpec>,
@@ -124,24 +159,6 @@ impl LayerSpec {
             version: "1.0".into(),
         }
     }
-
-    /// Application layer: clone `repository` at `branch` into `directory` and build its Compose
-    /// images, so instances start without fetching or building anything.
-    pub fn compose_application(repository: &str, branch: &str, directory: &str) -> Self {
-        LayerSpec {
-            components: vec![ComponentSpec::commands(
-                "app",
-                "Application checkout and container images",
-                [
-                    format!("git clone --depth 1 --branch '{branch}' '{repository}' '{directory}'"),
-                    format!(
-                        "cd '{directory}' && touch .env && systemctl start docker && docker compose -f docker-compose-cloud.yml pull --ignore-buildable && docker compose -f docker-compose-cloud.yml build"
-                    ),
-                ],
-            )],
-            version: "1.0".into(),
-        }
-    }
 }
 
 /// The first layer's parent image.
@@ -163,7 +180,7 @@ impl Default for ParentImage {
 }
 
 /// Options of [`AmiPipeline`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AmiPipelineProps {
     /// Prefix of every Image Builder name (lower-case letters, digits, `-`), e.g. `dashboard`.
     pub name: String,
@@ -173,7 +190,7 @@ pub struct AmiPipelineProps {
     pub system: LayerSpec,
     /// Runtime (container engine, or interpreter and web server).
     pub middleware: LayerSpec,
-    /// The application itself.
+    /// The application itself: fetch, install and configure it (no default).
     pub application: LayerSpec,
     /// Build instance types.
     pub instance_types: Vec<String>,
@@ -190,18 +207,20 @@ pub struct AmiPipelineProps {
 }
 
 impl Default for AmiPipelineProps {
-    /// The seed's layering on Amazon Linux 2023: system, Docker, and the seed's sample app.
+    /// Layering on Amazon Linux 2023: system, Docker, and an empty application layer that the
+    /// caller must fill (see [`AmiPipelineProps::application`]).
     fn default() -> Self {
         AmiPipelineProps {
             name: "app".into(),
             parent_image: ParentImage::default(),
             system: LayerSpec::al2023_system(),
             middleware: LayerSpec::docker_middleware(),
-            application: LayerSpec::compose_application(
-                "https://github.com/btower-labz/django-dashboard-black.git",
-                "feature/decoupling",
-                "/usr/local/src/django-dashboard-black",
-            ),
+            // The application is the caller's: no default (a pipeline without one is
+            // rejected, naming `application.components`).
+            application: LayerSpec {
+                components: Vec::new(),
+                version: "1.0".into(),
+            },
             instance_types: vec!["t3.small".into()],
             root_volume_gib: 20,
             ami_parameter_name: None,
@@ -481,11 +500,24 @@ impl AmiPipeline {
                         component(&mut l, &recipe_name, spec, doc, &layer.version)?
                     }
                 };
+                let parameters: Vec<recipe::ComponentParameter> = spec
+                    .parameters
+                    .iter()
+                    .map(|p| {
+                        recipe::ComponentParameter::new(p.name.as_str(), vec![p.value.clone()])
+                    })
+                    .collect();
+                // The recipe's version covers what it passes to each component.
+                let passed: String = spec
+                    .parameters
+                    .iter()
+                    .map(|p| format!(" {}={:?}", p.name, p.value))
+                    .collect();
                 components.push(recipe::ComponentConfiguration {
                     component_arn: Some(arn),
-                    ..recipe::ComponentConfiguration::new()
+                    parameters: (!parameters.is_empty()).then(|| parameters.into()),
                 });
-                component_identities.push(identity);
+                component_identities.push(identity + &passed);
             }
             let description = format!("{name}: {layer_name} layer");
             let ami_tags = [("Project", name), ("Layer", *layer_name)];
@@ -813,9 +845,22 @@ fn content_version(major_minor: &str, inputs: &[&str]) -> String {
 fn commands_document(spec: &ComponentSpec, commands: &[String]) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
     let mut doc = format!(
-        "name: {}\ndescription: {}\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Run\n        action: ExecuteBash\n        inputs:\n          commands:\n",
+        "name: {}\ndescription: {}\nschemaVersion: 1.0\n",
         quote(&spec.name),
         quote(&spec.description)
+    );
+    if !spec.parameters.is_empty() {
+        doc.push_str("parameters:\n");
+        for p in &spec.parameters {
+            doc.push_str(&format!(
+                "  - {}:\n      type: string\n      description: {}\n",
+                p.name,
+                quote(&p.description)
+            ));
+        }
+    }
+    doc.push_str(
+        "phases:\n  - name: build\n    steps:\n      - name: Run\n        action: ExecuteBash\n        inputs:\n          commands:\n",
     );
     for command in commands {
         doc.push_str(&format!("            - {}\n", quote(command)));
@@ -886,6 +931,20 @@ fn check(s: &Scope<'_>, p: &AmiPipelineProps) -> Result<(), ConstructError> {
         }
         let mut seen = std::collections::BTreeSet::new();
         for c in &layer.components {
+            for param in &c.parameters {
+                let ok = !param.name.is_empty()
+                    && param.name.len() <= 256
+                    && param.name.chars().all(|ch| ch.is_ascii_alphanumeric());
+                if !ok || matches!(c.body, ComponentBody::AwsManaged(_)) {
+                    return err(
+                        &format!("{layer_name}.components"),
+                        format!(
+                            "component {:?}: parameter {:?} must be 1-256 letters and digits, on a component of ours (not an Amazon-managed one)",
+                            c.name, param.name
+                        ),
+                    );
+                }
+            }
             let full = format!("{}-{layer_name}-{}", p.name, c.name);
             let ok = !c.name.is_empty()
                 && full.len() <= 128

@@ -3,12 +3,14 @@
 //! - [`Workload`]: launch template (AMI from SSM, IMDSv2, encrypted gp3, no key pair, a boot
 //!   script that writes the app's settings files), instance role with Session Manager only,
 //!   auto scaling group in private subnets with ELB health checks, rolling updates and CPU
-//!   target tracking, and a target group with the seed's health check;
+//!   target tracking, and a target group health-checking the app's path;
 //! - [`AmiPipeline`]: EC2 Image Builder building system → middleware → application images and
 //!   publishing the application AMI id to the SSM parameter the workload reads.
 //!
 //! ```
-//! use constructs::compute::{AmiPipeline, AmiPipelineProps, Workload, WorkloadProps};
+//! use constructs::compute::{
+//!     AmiPipeline, AmiPipelineProps, ComponentSpec, LayerSpec, Workload, WorkloadProps,
+//! };
 //! use constructs::network::{HaVpc, HaVpcProps};
 //! use constructs::{Environment, Stack};
 //!
@@ -17,7 +19,14 @@
 //! let images = AmiPipeline::new(
 //!     &mut stack.root(),
 //!     "Images",
-//!     &AmiPipelineProps { name: "dashboard".into(), ..AmiPipelineProps::default() },
+//!     &AmiPipelineProps {
+//!         name: "dashboard".into(),
+//!         application: LayerSpec {
+//!             components: vec![ComponentSpec::commands("web", "The web server", ["dnf install -y nginx"])],
+//!             version: "1.0".into(),
+//!         },
+//!         ..AmiPipelineProps::default()
+//!     },
 //!     vpc.vpc_id(),
 //!     vpc.private_subnets(),
 //! )?;

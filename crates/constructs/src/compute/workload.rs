@@ -1,6 +1,7 @@
 //! `Workload`: an auto-scaled application behind the balancer, in private subnets.
 
 use crate::compute::user_data::{self, Signal, UserDataFile};
+use crate::data::{ReadAccess, SecretRef};
 use crate::edge::BalancerTarget;
 use crate::error::ConstructError;
 use crate::fns;
@@ -58,10 +59,12 @@ impl Default for Capacity {
     }
 }
 
-/// The target group's health check (the seed's values by default).
+/// The target group's health check (the Elastic Load Balancing defaults, with a shorter
+/// timeout): point `path` at a page of the app that answers without authentication and
+/// whatever the `Host` header (the balancer sends the instance's IP address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthCheck {
-    /// HTTP path, e.g. `/status/?format=json`.
+    /// HTTP path, e.g. `/healthz`.
     pub path: String,
     /// Seconds between checks (5-300).
     pub interval_seconds: u32,
@@ -78,7 +81,7 @@ pub struct HealthCheck {
 impl Default for HealthCheck {
     fn default() -> Self {
         HealthCheck {
-            path: "/status/?format=json".into(),
+            path: "/".into(),
             interval_seconds: 30,
             timeout_seconds: 5,
             healthy_threshold: 3,
@@ -123,9 +126,9 @@ impl Default for RollingUpdate {
     }
 }
 
-/// Options of [`Workload`]. The defaults are the seed's (port 85, its health check, 2-4
-/// instances), with its TODOs done: IMDSv2, encrypted gp3 root volume, rolling updates, CPU
-/// target tracking.
+/// Options of [`Workload`]. The defaults: port 8080, health check on `/`, 2-4 instances,
+/// IMDSv2, encrypted gp3 root volume, rolling updates, CPU target tracking. Set `app_port` and
+/// `health_check.path` to what the application serves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkloadProps {
     /// The AMI.
@@ -171,7 +174,7 @@ impl Default for WorkloadProps {
         WorkloadProps {
             ami: AmiSource::default(),
             instance_type: "t3.small".into(),
-            app_port: 85,
+            app_port: 8080,
             capacity: Capacity::default(),
             health_check: HealthCheck::default(),
             health_check_grace_seconds: 300,
@@ -616,34 +619,44 @@ impl Workload {
         )
     }
 
-    /// Lets the instances read these secrets (`secretsmanager:GetSecretValue` and
-    /// `DescribeSecret` on exactly these ARNs). Adds an `AWS::IAM::Policy` at `scope/id`.
+    /// Lets the instances read `what` (settings, secrets, parameters): exactly the statements
+    /// it derives ([`ReadAccess::read_statements`]): the read actions on its resources and
+    /// `kms:Decrypt` on the keys that encrypt them, only through the storing service. Adds an
+    /// `AWS::IAM::Policy` at `scope/id`.
     ///
     /// # Errors
-    /// [`ConstructError::InvalidConfig`] naming `secret_arns` if it is empty;
+    /// [`ConstructError::InvalidConfig`] naming `what` if it grants nothing;
+    /// [`ConstructError`] if `id` is taken in `scope`.
+    pub fn grant_read<R: ReadAccess + ?Sized>(
+        &self,
+        scope: &mut Scope<'_>,
+        id: &str,
+        what: &R,
+    ) -> Result<Handle<iam_l1::Policy>, ConstructError> {
+        let statements = what.read_statements();
+        if statements.is_empty() {
+            return Err(scope.config_error("what", "there is nothing to read"));
+        }
+        iam::grant(scope, id, &self.role, statements)
+    }
+
+    /// Lets the instances read these secrets: `secretsmanager:GetSecretValue` and
+    /// `DescribeSecret` on exactly these secrets and `kms:Decrypt` on their keys through
+    /// Secrets Manager (see [`Workload::grant_read`]).
+    ///
+    /// # Errors
+    /// [`ConstructError::InvalidConfig`] naming `secrets` if it is empty;
     /// [`ConstructError`] if `id` is taken in `scope`.
     pub fn grant_read_secrets(
         &self,
         scope: &mut Scope<'_>,
         id: &str,
-        secret_arns: &[Value<String>],
+        secrets: &[SecretRef],
     ) -> Result<Handle<iam_l1::Policy>, ConstructError> {
-        if secret_arns.is_empty() {
-            return Err(scope.config_error("secret_arns", "list at least one secret ARN"));
+        if secrets.is_empty() {
+            return Err(scope.config_error("secrets", "list at least one secret"));
         }
-        iam::grant(
-            scope,
-            id,
-            &self.role,
-            [Statement::allow(
-                [
-                    "secretsmanager:GetSecretValue",
-                    "secretsmanager:DescribeSecret",
-                ],
-                secret_arns.iter().cloned(),
-            )
-            .sid("ReadAppSecrets")],
-        )
+        self.grant_read(scope, id, secrets)
     }
 
     /// The target group's ARN.

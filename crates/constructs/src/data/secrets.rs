@@ -166,7 +166,7 @@ pub fn secret_read_statements(secrets: &[SecretRef]) -> Vec<Statement> {
 /// One generated secret: a random string made by Secrets Manager at deploy time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedSecret {
-    /// Setting name, e.g. `DJANGO_SECRET`; the secret is named `/<app>/<env>/<name>`.
+    /// Setting name, e.g. `SECRET_KEY`; the secret is named `/<app>/<env>/<name>`.
     pub name: String,
     /// What it is for.
     pub description: String,

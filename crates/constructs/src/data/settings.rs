@@ -190,49 +190,94 @@ impl LocalDatabase {
     }
 }
 
-/// The settings that point an application at `db` (cloud) or at `local` (local profile):
-/// `DATABASE_ENGINE`, `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_SECRET_ARN`
-/// and the secret-backed `DATABASE_USER` and `DATABASE_PASSWORD`.
+/// The names of the settings [`database_settings_named`] produces. The defaults are
+/// `DATABASE_ENGINE`, `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_SECRET_ARN`,
+/// `DATABASE_USER` and `DATABASE_PASSWORD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseSettingNames {
+    /// Engine family (`postgresql` or `mysql`).
+    pub engine: String,
+    /// Writer endpoint.
+    pub host: String,
+    /// Port.
+    pub port: String,
+    /// Database name.
+    pub name: String,
+    /// ARN of the credentials secret.
+    pub secret_arn: String,
+    /// User (a key of the credentials secret).
+    pub user: String,
+    /// Password (a key of the credentials secret).
+    pub password: String,
+}
+
+impl Default for DatabaseSettingNames {
+    fn default() -> Self {
+        DatabaseSettingNames {
+            engine: "DATABASE_ENGINE".into(),
+            host: "DATABASE_HOST".into(),
+            port: "DATABASE_PORT".into(),
+            name: "DATABASE_NAME".into(),
+            secret_arn: "DATABASE_SECRET_ARN".into(),
+            user: "DATABASE_USER".into(),
+            password: "DATABASE_PASSWORD".into(),
+        }
+    }
+}
+
+/// The settings that point an application at `db` (cloud) or at `local` (local profile), with
+/// the [`DatabaseSettingNames::default`] names.
 pub fn database_settings(db: &AuroraServerless, local: &LocalDatabase) -> Vec<Setting> {
+    database_settings_named(db, local, &DatabaseSettingNames::default())
+}
+
+/// The settings that point an application at `db` (cloud) or at `local` (local profile), named
+/// as in `names`: engine, host, port, name, secret ARN, and the secret-backed user and password
+/// (references to the cluster's managed secret, which RDS rotates: read them when connecting).
+pub fn database_settings_named(
+    db: &AuroraServerless,
+    local: &LocalDatabase,
+    names: &DatabaseSettingNames,
+) -> Vec<Setting> {
     let engine = match db.engine() {
         Engine::AuroraPostgres { .. } => "postgresql",
         Engine::AuroraMysql { .. } => "mysql",
     };
     vec![
-        Setting::literal("DATABASE_ENGINE", "Database engine family", engine),
+        Setting::literal(&names.engine, "Database engine family", engine),
         Setting::deployed(
-            "DATABASE_HOST",
+            &names.host,
             "Database writer endpoint",
             db.endpoint(),
             local.host.clone(),
         ),
         Setting::literal_with_local(
-            "DATABASE_PORT",
+            &names.port,
             "Database port",
             db.port().to_string(),
             local.port.to_string(),
         ),
         Setting::literal_with_local(
-            "DATABASE_NAME",
+            &names.name,
             "Database name",
             db.database_name(),
             local.name.clone(),
         ),
         Setting::deployed(
-            "DATABASE_SECRET_ARN",
+            &names.secret_arn,
             "ARN of the database credentials secret (also for the Data API)",
             db.secret_arn(),
             "",
         ),
         Setting::secret(
-            "DATABASE_USER",
+            &names.user,
             "Database user",
             db.credentials(),
             "username",
             local.user.clone(),
         ),
         Setting::secret(
-            "DATABASE_PASSWORD",
+            &names.password,
             "Database password",
             db.credentials(),
             "password",
@@ -248,10 +293,9 @@ pub struct AppSettingsProps {
     pub path: ParameterPath,
     /// The settings, in the order they are rendered.
     pub settings: Vec<Setting>,
-    /// The variable naming the profile (`local` or `cloud`); the seed's is
-    /// `DJANGO_SETTINGS_PROFILE`.
+    /// The variable naming the profile (`local` or `cloud`); `APP_PROFILE` by default.
     pub profile_variable: String,
-    /// The variable holding the namespace in the cloud; the seed's is `DJANGO_SETTINGS_PREFIX`.
+    /// The variable holding the namespace in the cloud; `APP_SETTINGS_PREFIX` by default.
     pub prefix_variable: String,
 }
 
@@ -260,8 +304,8 @@ impl Default for AppSettingsProps {
         AppSettingsProps {
             path: ParameterPath::default(),
             settings: Vec::new(),
-            profile_variable: "DJANGO_SETTINGS_PROFILE".into(),
-            prefix_variable: "DJANGO_SETTINGS_PREFIX".into(),
+            profile_variable: "APP_PROFILE".into(),
+            prefix_variable: "APP_SETTINGS_PREFIX".into(),
         }
     }
 }

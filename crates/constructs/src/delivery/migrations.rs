@@ -26,8 +26,9 @@ pub enum PipelineSource {
     S3Object {
         /// The bucket's name.
         bucket: Value<String>,
-        /// The object key, e.g. `app/source.zip`.
-        key: String,
+        /// The object key, e.g. `app/source.zip` (or an asset's
+        /// [`crate::asset::Asset::object_key`]).
+        key: Value<String>,
     },
     /// A repository behind a CodeConnections (CodeStar) connection, e.g. GitHub.
     Connection {
@@ -95,15 +96,19 @@ pub struct MigrationPipelineProps {
 }
 
 impl MigrationPipelineProps {
-    /// Defaults around the required choices: `pip install -r requirements.txt`, then
-    /// `python manage.py migrate --noinput` on Python 3.12, Amazon Linux standard 5.0, 15
-    /// minutes, logs kept a year.
-    pub fn new(source: PipelineSource, rollout: Rollout) -> Self {
+    /// Defaults around the required choices (where the source comes from, how the workload
+    /// rolls, the application's migration command): no install commands, Python 3.12 on
+    /// Amazon Linux standard 5.0, 15 minutes, logs kept a year.
+    pub fn new(
+        source: PipelineSource,
+        rollout: Rollout,
+        migrate_command: impl Into<String>,
+    ) -> Self {
         MigrationPipelineProps {
             source,
             rollout,
-            install_commands: vec!["pip install -r requirements.txt".into()],
-            migrate_command: "python manage.py migrate --noinput".into(),
+            install_commands: Vec::new(),
+            migrate_command: migrate_command.into(),
             python_version: "3.12".into(),
             image: BuildImage::default(),
             timeout_minutes: 15,
@@ -157,7 +162,9 @@ impl MigrationPipelineProps {
         }
         match &self.source {
             PipelineSource::S3Object { key, .. } => {
-                if key.is_empty() || key.len() > 1024 || key.starts_with('/') {
+                if let Some(key) = key.as_literal()
+                    && (key.is_empty() || key.len() > 1024 || key.starts_with('/'))
+                {
                     return Err((
                         "source.key",
                         format!(
@@ -584,7 +591,8 @@ impl MigrationPipeline {
                     ["s3:GetObject", "s3:GetObjectVersion"],
                     [fns::concat([
                         source_bucket.clone(),
-                        format!("/{object}").into(),
+                        "/".into(),
+                        object.clone(),
                     ])],
                 ));
                 pipeline_statements.push(Statement::allow(
@@ -594,7 +602,7 @@ impl MigrationPipeline {
                 cp::ActionDeclaration {
                     configuration: config(vec![
                         ("S3Bucket", bucket.clone().to_prop()),
-                        ("S3ObjectKey", Prop::String(object.clone())),
+                        ("S3ObjectKey", object.clone().to_prop()),
                         ("PollForSourceChanges", Prop::String("false".into())),
                     ]),
                     output_artifacts: Some(vec![cp::OutputArtifact::new("Source")].into()),

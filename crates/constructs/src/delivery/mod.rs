@@ -12,12 +12,13 @@
 //! let props = MigrationPipelineProps::new(
 //!     PipelineSource::Connection {
 //!         connection_arn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/x".into(),
-//!         repository: "btower-labz/django-dashboard-black".into(),
-//!         branch: "feature/decoupling".into(),
+//!         repository: "example/shop".into(),
+//!         branch: "main".into(),
 //!     },
 //!     Rollout::InstanceRefresh { asg_name: "workload".into() },
+//!     "bin/migrate --yes",
 //! );
-//! assert!(props.buildspec().contains("python manage.py migrate --noinput"));
+//! assert!(props.buildspec().contains("\"bin/migrate --yes\""));
 //! assert!(props.validate().is_ok());
 //! ```
 

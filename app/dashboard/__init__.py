@@ -1,0 +1,1 @@
+"""The dashboard: events recorded in the database, shown to signed-in users."""

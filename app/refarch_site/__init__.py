@@ -1,0 +1,1 @@
+"""The reference architecture's sample application: a small Django site."""
