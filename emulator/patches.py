@@ -1,11 +1,9 @@
-"""Launch moto 5.2.5's server with the CloudFormation change-set fixes the deploy tests rely on.
+"""Fixes to moto 5.2.5's CloudFormation that a change-set based deployer relies on.
 
-Usage (same flags as `moto_server`):  python moto_server.py -H 127.0.0.1 -p 5000
-
-Stock moto 5.2.5 diverges from CloudFormation in ways that matter to a change-set based deployer
-(see shared/reference/emulator.md, section 3). Each fix below is a named function; `check_version`
-refuses to run on another moto version, so a moto upgrade forces a look at whether a fix is still
-needed.
+Stock moto 5.2.5 diverges from CloudFormation in ways that matter to a change-set based deployer.
+Each fix below is a named function, applied by `apply_all` (called from `emulator/server.py`);
+`check_version` refuses to run on another moto version, so a moto upgrade forces a look at whether
+a fix is still needed.
 
   1. ExecuteChangeSet refreshes the stack's Outputs (stock: a change-set stack has none).
   2. ExecuteChangeSet refuses a change set that is not executable (stock: runs FAILED ones).
@@ -33,8 +31,27 @@ needed.
  12. A modified resource whose type has no update handler keeps its physical resource (stock:
      the stack forgets it, so it is never deleted); a VPC endpoint's route tables, subnets,
      security groups and policy are updated in place.
+ 13. A template CloudFormation would not accept is answered with ValidationError by
+     CreateChangeSet, CreateStack, UpdateStack and ValidateTemplate (stock: HTTP 500 or a stack
+     that silently skips what it cannot parse): a body that is neither JSON nor YAML, not a
+     mapping, without a Resources mapping, a resource that is not a mapping or has no Type, and
+     resource types neither moto nor a project provider creates
+     (`Template format error: Unrecognized resource types: [AWS::Foo::Bar]`).
+ 14. `Fn::GetAtt` of a dotted attribute (`[Cluster, MasterUserSecret.SecretArn]`, or
+     `${Cluster.Endpoint.Address}` in `Fn::Sub`) reads the whole attribute name (stock: only its
+     first segment), and `Fn::Sub` substitutes `${!Literal}` and variables like CloudFormation.
+ 15. A failed resource names itself: the execution failure adds the resource's own
+     CREATE_FAILED/UPDATE_FAILED event before the stack's, and a stack whose resources cannot
+     all be deleted ends DELETE_FAILED with the reason and keeps what is left (stock: HTTP 500).
+ 16. A resource removed by an update keeps DeletionPolicy Retain (stock: deleted), and
+     DependsOn orders the resources an update or a change-set create adds (stock: ignored, only
+     references order them).
+ 17. `Ref` of an RDS DBSubnetGroup is its name and of an EFS AccessPoint its id (stock: the
+     Python object, so the referencing property is dropped); a Route 53 HostedZone answers
+     `Fn::GetAtt` Id and NameServers (stock: the stack fails).
 """
 
+import json
 import sys
 
 import moto
@@ -56,7 +73,7 @@ class InvalidChangeSetStatus(CloudFormationError):
 def check_version():
     if moto.__version__ != EXPECTED_MOTO:
         sys.exit(
-            f"moto_server.py patches moto {EXPECTED_MOTO}, found {moto.__version__}: "
+            f"emulator/patches.py patches moto {EXPECTED_MOTO}, found {moto.__version__}: "
             "re-check each fix against the new version, then update EXPECTED_MOTO"
         )
 
@@ -120,7 +137,8 @@ def fix_execute_change_set():
             cs.apply()
         except Exception as err:  # noqa: BLE001 - any moto failure is a resource failure
             reason = getattr(err, "message", None) or str(err) or type(err).__name__
-            roll_back(stack, kind, reason)
+            roll_back(stack, kind, reason, getattr(err, "logical_id", None),
+                      getattr(err, "type_name", None))
             cs.execution_status = "EXECUTE_FAILED"
             return
         stack.template = cs.template
@@ -135,14 +153,22 @@ def fix_execute_change_set():
         for cs_id in [i for i, c in self.change_sets.items() if c.stack_id == stack.stack_id]:
             del self.change_sets[cs_id]
 
-    def roll_back(stack, kind, reason):
+    def roll_back(stack, kind, reason, logical_id=None, resource_type=None):
+        if logical_id:
+            # The resource's own event, as CloudFormation reports the failing resource first.
+            stack.events.append(models.Event(
+                stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                physical_resource_id="", resource_type=resource_type or "",
+                resource_status=f"{kind}_FAILED", resource_status_reason=reason,
+                resource_properties=None,
+            ))
         stack._add_stack_event(f"{kind}_FAILED" if kind == "UPDATE" else "CREATE_FAILED", reason)
         if kind == "CREATE":
             stack._add_stack_event("ROLLBACK_IN_PROGRESS", reason)
             try:
                 stack.resource_map.delete()
             except Exception as err:  # noqa: BLE001 - best effort, as moto cannot really roll back
-                print(f"moto_server.py: rollback of {stack.name} left resources: {err!r}", file=sys.stderr)
+                print(f"emulator: rollback of {stack.name} left resources: {err!r}", file=sys.stderr)
             stack._add_stack_event("ROLLBACK_COMPLETE")
             stack.status = "ROLLBACK_COMPLETE"
         else:
@@ -235,8 +261,22 @@ def fix_change_set_exports():
 
     def delete_stack(self, name_or_stack_id):
         if name_or_stack_id in self.stacks:
-            stack = self.stacks.pop(name_or_stack_id)
-            stack.delete()
+            stack = self.stacks[name_or_stack_id]
+            stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+            try:
+                stack.resource_map.delete()
+            except Exception as err:  # noqa: BLE001 - a resource that cannot be deleted
+                # CloudFormation: DELETE_FAILED, the stack and what is left of it stay.
+                reason = getattr(err, "message", None) or str(err) or type(err).__name__
+                reason = f"The following resource(s) failed to delete: {reason}"
+                stack._add_stack_event("DELETE_FAILED", reason)
+                stack.status = "DELETE_FAILED"
+                stack.stack_status_reason = reason
+                return
+            stack._add_stack_event("DELETE_COMPLETE")
+            stack.status = "DELETE_COMPLETE"
+            stack.stack_status_reason = None
+            self.stacks.pop(name_or_stack_id)
             self.deleted_stacks[stack.stack_id] = stack
             # Stock: pops the names `stack.exports` evaluates to, KeyError (HTTP 500) when they
             # were never registered.
@@ -383,7 +423,228 @@ def fix_path_style_template_urls():
     responses.get_stack_from_s3_url = get_stack_from_s3_url
 
 
-def main():
+RECOGNIZED_EXTRA = ("AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle")
+
+
+def parse_template_body(body):
+    """The template as a dict, or ValidationError in CloudFormation's wording (fix 13)."""
+    import yaml
+    from moto.cloudformation.utils import yaml_tag_constructor
+
+    if isinstance(body, dict):
+        return body
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError(message="Template format error: template body is empty")
+    try:
+        return json.loads(body)
+    except ValueError:
+        pass
+    yaml.add_multi_constructor("", yaml_tag_constructor)
+    try:
+        return yaml.load(body, Loader=yaml.Loader)
+    except yaml.YAMLError as err:
+        raise ValidationError(
+            message=f"Template format error: JSON not well-formed and YAML not well-formed ({err})"
+        ) from None
+
+
+def check_template(body):
+    """Fix 13: what CloudFormation checks before it accepts a template."""
+    from moto.cloudformation import parsing
+
+    from .providers import REGISTRY
+
+    template = parse_template_body(body)
+    if not isinstance(template, dict):
+        raise ValidationError(message="Template format error: template is not a JSON object or YAML mapping")
+    if "Resources" not in template:
+        raise ValidationError(message="Template format error: At least one Resources member must be defined.")
+    resources = template["Resources"]
+    if not isinstance(resources, dict) or not resources:
+        raise ValidationError(
+            message="Template format error: At least one Resources member must be defined."
+            if isinstance(resources, dict) else
+            "Template format error: [/Resources] the Resources section must be an object"
+        )
+    unknown = []
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict):
+            raise ValidationError(message=f"Template format error: [/Resources/{logical_id}] resource definition is malformed")
+        kind = resource.get("Type")
+        if not isinstance(kind, str) or not kind:
+            raise ValidationError(
+                message=f"Template format error: [/Resources/{logical_id}] Every Resources object must contain a Type member."
+            )
+        known = (
+            kind in REGISTRY or kind in parsing.get_model_map() or kind in RECOGNIZED_EXTRA
+            or kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource"
+        )
+        if not known and kind not in unknown:
+            unknown.append(kind)
+        props = resource.get("Properties")
+        if props is not None and not isinstance(props, dict):
+            raise ValidationError(
+                message=f"Template format error: [/Resources/{logical_id}/Properties] Properties must be an object"
+            )
+    if unknown:
+        raise ValidationError(
+            message=f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]"
+        )
+    return template
+
+
+def fix_template_validation():
+    """Fix 13."""
+    create_change_set = models.CloudFormationBackend.create_change_set
+    create_stack = models.CloudFormationBackend.create_stack
+    update_stack = models.CloudFormationBackend.update_stack
+    validate_template = models.CloudFormationBackend.validate_template
+
+    def checked_create_change_set(self, stack_name, change_set_name, template, *args, **kwargs):
+        check_template(template)
+        return create_change_set(self, stack_name, change_set_name, template, *args, **kwargs)
+
+    def checked_create_stack(self, name, template, *args, **kwargs):
+        check_template(template)
+        return create_stack(self, name, template, *args, **kwargs)
+
+    def checked_update_stack(self, name, template, *args, **kwargs):
+        check_template(template)
+        return update_stack(self, name, template, *args, **kwargs)
+
+    def checked_validate_template(self, template):
+        check_template(template)
+        return validate_template(self, template)
+
+    models.CloudFormationBackend.create_change_set = checked_create_change_set
+    models.CloudFormationBackend.create_stack = checked_create_stack
+    models.CloudFormationBackend.update_stack = checked_update_stack
+    models.CloudFormationBackend.validate_template = checked_validate_template
+
+
+def fix_intrinsics():
+    """Fix 14: dotted GetAtt attributes and CloudFormation's Fn::Sub."""
+    import re
+
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+    placeholder = re.compile(r"\$\{([^}]*)\}")
+
+    def sub(value, resources_map):
+        if isinstance(value, list):
+            if len(value) != 2 or not isinstance(value[1], dict):
+                raise ValidationError(message="Template error: Fn::Sub takes a string or [string, {variables}]")
+            text, variables = value
+        else:
+            text, variables = value, {}
+        text = clean_json(text, resources_map)
+        if not isinstance(text, str):
+            raise ValidationError(message="Template error: the first Fn::Sub argument must be a string")
+        resolved = {k: clean_json(v, resources_map) for k, v in variables.items()}
+
+        def replace(match):
+            expr = match.group(1)
+            if expr.startswith("!"):
+                return "${" + expr[1:] + "}"
+            name = expr.strip()
+            if name in resolved:
+                return str(resolved[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                result = clean_json({"Fn::GetAtt": [logical_id, attribute]}, resources_map)
+            else:
+                if name not in resources_map._parsed_resources and name not in resources_map._resource_json_map:
+                    raise ValidationError(
+                        message=f"Template format error: Unresolved resource dependencies [{name}] in the Resources block of the template"
+                    )
+                result = clean_json({"Ref": name}, resources_map)
+            if result is None or isinstance(result, (dict, list)):
+                raise ValidationError(message=f"Template error: Fn::Sub variable ${{{name}}} cannot be resolved")
+            return str(result)
+
+        return placeholder.sub(replace, text)
+
+    def clean_json(resource_json, resources_map):
+        if isinstance(resource_json, dict) and len(resource_json) == 1:
+            if "Fn::Sub" in resource_json:
+                return sub(resource_json["Fn::Sub"], resources_map)
+            if "Fn::GetAtt" in resource_json:
+                target = resource_json["Fn::GetAtt"]
+                if isinstance(target, str):
+                    target = target.split(".", 1)
+                if isinstance(target, list) and len(target) > 2:
+                    target = [target[0], ".".join(str(t) for t in target[1:])]
+                if isinstance(target, list) and len(target) == 2 and isinstance(target[1], dict):
+                    target = [target[0], clean_json(target[1], resources_map)]
+                return original({"Fn::GetAtt": target}, resources_map)
+        return original(resource_json, resources_map)
+
+    parsing.clean_json = clean_json
+
+
+def fix_retain_and_depends_on():
+    """Fix 16."""
+    from moto.cloudformation import parsing
+
+    delete_resource = parsing.ResourceMap._delete_resource
+
+    def _delete_resource(self, parsed_resource, resource_json):
+        if resource_json.get("DeletionPolicy") == "Retain":
+            return
+        delete_resource(self, parsed_resource, resource_json)
+
+    getitem = parsing.ResourceMap.__getitem__
+
+    def __getitem__(self, key):
+        if key not in self._parsed_resources:
+            resource_json = self._resource_json_map.get(key)
+            if isinstance(resource_json, dict) and resource_json.get("DependsOn"):
+                pending = self.__dict__.setdefault("_emulator_pending", set())
+                if key not in pending:
+                    pending.add(key)
+                    try:
+                        deps = resource_json["DependsOn"]
+                        for dep in [deps] if isinstance(deps, str) else deps:
+                            if dep not in self._resource_json_map:
+                                raise ValidationError(
+                                    message=f"Template format error: Unresolved resource dependencies [{dep}] in the Resources block of the template"
+                                )
+                            if dep not in self._parsed_resources and dep not in pending:
+                                self[dep]
+                    finally:
+                        pending.discard(key)
+        return getitem(self, key)
+
+    parsing.ResourceMap._delete_resource = _delete_resource
+    parsing.ResourceMap.__getitem__ = __getitem__
+
+
+def fix_refs():
+    """Fix 17."""
+    from moto.efs.models import AccessPoint
+    from moto.rds.models import DBSubnetGroup
+
+    DBSubnetGroup.physical_resource_id = property(lambda self: self.name)
+    AccessPoint.physical_resource_id = property(lambda self: self.access_point_id)
+
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.route53.models import FakeZone
+
+    def zone_attribute(self, attribute_name):
+        if attribute_name == "Id":
+            return self.resource_id
+        if attribute_name == "NameServers":
+            ns = [r for r in self.rrsets if r.type == "NS" and r.name.rstrip(".") == self.name.rstrip(".")]
+            return list(ns[0].records) if ns else []
+        raise UnformattedGetAttTemplateException()
+
+    FakeZone.get_cfn_attribute = zone_attribute
+    FakeZone.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Id", "NameServers"))
+
+
+def apply_all():
+    """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
     fix_network_deletes()
     fix_path_style_template_urls()
@@ -394,10 +655,7 @@ def main():
     fix_deleted_stack_outputs()
     fix_nat_endpoint_and_eip_deletes()
     fix_updates_without_handler()
-    from moto.server import main as moto_main
-
-    moto_main(sys.argv[1:])
-
-
-if __name__ == "__main__":
-    main()
+    fix_template_validation()
+    fix_intrinsics()
+    fix_retain_and_depends_on()
+    fix_refs()
