@@ -48,7 +48,12 @@ a fix is still needed.
      references order them).
  17. `Ref` of an RDS DBSubnetGroup is its name and of an EFS AccessPoint its id (stock: the
      Python object, so the referencing property is dropped); a Route 53 HostedZone answers
-     `Fn::GetAtt` Id and NameServers (stock: the stack fails).
+     `Fn::GetAtt` Id and NameServers (stock: the stack fails), an ELBv2 LoadBalancer
+     CanonicalHostedZoneID, LoadBalancerFullName and SecurityGroups (stock: left unresolved).
+ 18. Every resource of a type with a pinned registry schema (`schemas/`) is validated against it
+     after its intrinsic functions are resolved, moto's types too, so a bad property or an
+     attribute moto cannot resolve fails the resource like CloudFormation's validation does
+     (stock: moto ignores unknown or malformed properties).
 """
 
 import json
@@ -620,6 +625,23 @@ def fix_retain_and_depends_on():
     parsing.ResourceMap.__getitem__ = __getitem__
 
 
+# The canonical hosted zone ids of Elastic Load Balancing (AWS's published table, main regions).
+ELB_ZONES_ALB = {
+    "us-east-1": "Z35SXDOTRQ7X7K", "us-east-2": "Z3AADJGX6KTTL2", "us-west-1": "Z368ELLRRE2KJ0",
+    "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2", "eu-west-2": "ZHURV8PSTC4K8",
+    "eu-west-3": "Z3Q77PNBQS71R4", "eu-central-1": "Z215JYRZR1TBD5", "eu-north-1": "Z23TAZ7KGVDSCL",
+    "ap-southeast-1": "Z1LMS91P8CMLE5", "ap-southeast-2": "Z1GM3OXH4ZPM65",
+    "ap-northeast-1": "Z14GRHDCWA56QT", "ap-south-1": "ZP97RAFLXTNZK", "ca-central-1": "ZQSVJUPU6J1EY",
+    "sa-east-1": "Z2P70J7HTTTPLU",
+}
+ELB_ZONES_NLB = {
+    "us-east-1": "Z26RNL4JYFTOTI", "us-east-2": "ZLMOA37VPKANP", "us-west-1": "Z24FKFUX50B4VW",
+    "us-west-2": "Z18D5FSROUN65G", "eu-west-1": "Z2IFOLAFXWLO4F", "eu-west-2": "ZD4D7Y8KGAS4G",
+    "eu-central-1": "Z3F0SRJ5LGBH90", "ap-southeast-1": "ZKVM4W9LS7TM",
+    "ap-northeast-1": "Z31USIVHYNEOWT",
+}
+
+
 def fix_refs():
     """Fix 17."""
     from moto.efs.models import AccessPoint
@@ -640,7 +662,48 @@ def fix_refs():
         raise UnformattedGetAttTemplateException()
 
     FakeZone.get_cfn_attribute = zone_attribute
+
+    from moto.elbv2.models import FakeLoadBalancer
+
+    lb_attribute = FakeLoadBalancer.get_cfn_attribute
+
+    def load_balancer_attribute(self, attribute_name):
+        if attribute_name == "CanonicalHostedZoneID":
+            region = self.arn.split(":")[3]
+            zones = ELB_ZONES_NLB if self.type == "network" else ELB_ZONES_ALB
+            return zones.get(region, "Z35SXDOTRQ7X7K")
+        if attribute_name == "LoadBalancerFullName":
+            return self.arn.split(":loadbalancer/", 1)[1]
+        if attribute_name == "SecurityGroups":
+            return list(self.security_groups or [])
+        return lb_attribute(self, attribute_name)
+
+    FakeLoadBalancer.get_cfn_attribute = load_balancer_attribute
     FakeZone.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Id", "NameServers"))
+
+
+def fix_validate_moto_types():
+    """Fix 18."""
+    from moto.cloudformation import parsing
+
+    from . import schema
+    from .providers import REGISTRY
+
+    original = parsing.parse_resource_and_generate_name
+
+    def parse_resource_and_generate_name(logical_id, resource_json, resources_map):
+        parsed = original(logical_id, resource_json, resources_map)
+        if parsed is not None:
+            kind = resource_json.get("Type")
+            if kind not in REGISTRY:  # providers validate themselves
+                try:
+                    schema.load(kind)
+                except schema.UnknownType:
+                    return parsed
+                schema.validate(kind, logical_id, parsed[1].get("Properties") or {})
+        return parsed
+
+    parsing.parse_resource_and_generate_name = parse_resource_and_generate_name
 
 
 def apply_all():
@@ -659,3 +722,4 @@ def apply_all():
     fix_intrinsics()
     fix_retain_and_depends_on()
     fix_refs()
+    fix_validate_moto_types()

@@ -100,6 +100,10 @@ def write_only_properties(type_name: str) -> list[list[str]]:
 
 @functools.lru_cache(maxsize=4096)
 def _ecma(pattern: str) -> regress.Regex:
+    # A few registry patterns use the Java/Python anchors \A and \Z, which ECMA-262 lacks (it
+    # would read them as the letters A and Z); CloudFormation's validator (Java) anchors there.
+    pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\Z", r"\1$", pattern)
+    pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\A", r"\1^", pattern)
     return regress.Regex(pattern)
 
 

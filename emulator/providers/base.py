@@ -11,8 +11,9 @@ then, like CloudFormation's resource handlers:
   UpdateReplacePolicy is Retain), anything else is an in-place update;
 * answers `Ref` with the physical id and `Fn::GetAtt` with the attributes the subclass set,
   refusing attributes the schema does not declare (readOnlyProperties);
-* on delete honours DeletionPolicy: Retain keeps the resource, Snapshot snapshots it first where
-  the type supports snapshots (`snapshot()`; other types are deleted, as CloudFormation does).
+* on delete honours DeletionPolicy: Retain keeps the resource, Snapshot makes `delete_resource()`
+  take a final snapshot where the type supports snapshots (`final_snapshot`; other types are
+  deleted, as CloudFormation does).
 
 A subclass implements `create()` (set `self.physical_id` and `self.attrs`), `update(old_props)`
 and `delete_resource()` against the service's backend.
@@ -126,6 +127,9 @@ class Provider(CloudFormationModel):
         self.physical_id: str | None = None
         self.attrs: dict[str, Any] = {}
         self.deleted = False
+        # Set before delete_resource(): take a final snapshot (DeletionPolicy/UpdateReplacePolicy
+        # Snapshot on a type that supports it), in the same call that deletes, as the service does.
+        self.final_snapshot = False
         # Read by moto's DescribeStackResources.
         self.logical_resource_id = ctx.logical_id
         self.cf_resource_type = self.TYPE
@@ -191,8 +195,7 @@ class Provider(CloudFormationModel):
             if old.update_replace_policy == "Retain":
                 pass
             else:
-                if old.update_replace_policy == "Snapshot" and old.SUPPORTS_SNAPSHOT:
-                    old.snapshot()
+                old.final_snapshot = old.update_replace_policy == "Snapshot" and old.SUPPORTS_SNAPSHOT
                 old.delete_resource()
                 old.deleted = True
             return new
@@ -213,8 +216,7 @@ class Provider(CloudFormationModel):
     def delete(self, account_id: str, region_name: str) -> None:
         if self.deleted or self.deletion_policy == "Retain":
             return
-        if self.deletion_policy == "Snapshot" and self.SUPPORTS_SNAPSHOT:
-            self.snapshot()
+        self.final_snapshot = self.deletion_policy == "Snapshot" and self.SUPPORTS_SNAPSHOT
         self.delete_resource()
         self.deleted = True
 
@@ -228,9 +230,6 @@ class Provider(CloudFormationModel):
         raise NotImplementedError
 
     def delete_resource(self) -> None:
-        raise NotImplementedError
-
-    def snapshot(self) -> None:
         raise NotImplementedError
 
     # ------------------------------------------------------------ helpers

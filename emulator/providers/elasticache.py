@@ -163,18 +163,19 @@ class ReplicationGroup(_Cache):
                 setattr(group, attr, p[key])
         group.tags = tags_list(p)
 
-    def snapshot(self):
-        backend = _backend(self)
+    def _final_snapshot(self, backend):
         try:
-            backend.create_snapshot(replication_group_id=self.group_id, cache_cluster_id=None,
-                                    snapshot_name=f"{self.group_id}-final-{random_id(8).lower()}",
+            backend.create_snapshot(snapshot_name=f"{self.group_id}-final-{random_id(8).lower()}",
+                                    replication_group_id=self.group_id, cache_cluster_id=None,
                                     kms_key_id=None, tags=[])
-        except TypeError:
-            pass  # moto's snapshot API differs across versions; the delete still happens
+        except Exception as err:
+            raise self.fail(f"the final snapshot failed: {_error(err)}") from err
 
     def delete_resource(self):
         backend = _backend(self)
         if self.group_id in backend.replication_groups:
+            if self.final_snapshot:
+                self._final_snapshot(backend)
             backend.delete_replication_group(self.group_id, retain_primary_cluster=False)
             backend.replication_groups.pop(self.group_id, None)
 
@@ -183,7 +184,6 @@ class ReplicationGroup(_Cache):
 class CacheCluster(_Cache):
     TYPE = "AWS::ElastiCache::CacheCluster"
     NAME_PROPERTY = "ClusterName"
-    SUPPORTS_SNAPSHOT = True
 
     def create(self):
         p = self.props
@@ -239,9 +239,6 @@ class CacheCluster(_Cache):
             if p.get(key) is not None:
                 setattr(cluster, attr, p[key])
         cluster.tags = tags_list(p)
-
-    def snapshot(self):
-        pass  # moto keeps no cache-cluster snapshots; the delete still happens
 
     def delete_resource(self):
         backend = _backend(self)

@@ -167,14 +167,12 @@ class DBCluster(Provider):
             cluster.tags = tags_list(new)
         self._refresh_attrs()
 
-    def snapshot(self):
-        self.backend.create_db_cluster_snapshot(self.cluster_id, _snapshot_name(self, "snapshot"))
-
     def delete_resource(self):
         if self.cluster_id not in self.backend.clusters:
             return
+        snapshot = _snapshot_name(self, "snapshot") if self.final_snapshot else None
         try:
-            self.backend.delete_db_cluster(self.cluster_id)
+            self.backend.delete_db_cluster(self.cluster_id, snapshot)
         except Exception as err:
             raise self.fail(_error(err)) from err
 
@@ -293,16 +291,16 @@ class DBInstance(Provider):
             db.tags = tags_list(new)
         self._refresh_attrs()
 
-    def snapshot(self):
-        db = self.backend.databases.get(self.instance_id)
-        if db is not None and not getattr(db, "db_cluster_identifier", None):
-            self.backend.create_db_snapshot(self.instance_id, _snapshot_name(self, "snapshot"))
-
     def delete_resource(self):
-        if self.instance_id not in self.backend.databases:
+        db = self.backend.databases.get(self.instance_id)
+        if db is None:
             return
+        # A cluster member has no snapshot of its own (the cluster's snapshot holds the data).
+        snapshot = None
+        if self.final_snapshot and not getattr(db, "db_cluster_identifier", None):
+            snapshot = _snapshot_name(self, "snapshot")
         try:
-            self.backend.delete_db_instance(self.instance_id)
+            self.backend.delete_db_instance(self.instance_id, snapshot, skip_final_snapshot=snapshot is None)
         except Exception as err:
             raise self.fail(_error(err)) from err
         # moto marks the instance "deleting" but it is gone from the backend already.
