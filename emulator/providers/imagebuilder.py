@@ -87,6 +87,17 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
+_SEMVER = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
+
+
+def _check_version(resource: Provider, version: str) -> None:
+    if not _SEMVER.match(str(version)):
+        raise resource.fail(
+            f"The value supplied for parameter 'semanticVersion' is not valid: {version!r} is not "
+            "<major>.<minor>.<patch> (non-negative integers)"
+        )
+
+
 def _version_refs(arn_without_version: str, version: str) -> dict[str, str]:
     major, minor, patch = version.split(".")
     return {
@@ -195,6 +206,7 @@ class Component(_ImageBuilderProvider):
 
     def create(self):
         p = self.props
+        _check_version(self, p["Version"])
         if bool(p.get("Data")) == bool(p.get("Uri")):
             raise self.fail("Exactly one of Data and Uri must be specified")
         data = p.get("Data")
@@ -271,6 +283,7 @@ class ImageRecipe(_ImageBuilderProvider):
 
     def create(self):
         p = self.props
+        _check_version(self, p["Version"])
         arn = self.arn_of(p["Name"], p["Version"])
         if self.store.get(self.KIND, arn) is not None:
             raise self.fail(

@@ -153,3 +153,38 @@ def physical_ids(emu: Emulator, name: str) -> dict[str, str]:
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false")
+
+
+def attribute_outputs(type_name: str, logical_id: str) -> dict:
+    """Outputs reading every scalar attribute `type_name` declares (its readOnlyProperties) from
+    `logical_id`, named `<logical id><Attr>` (dots removed)."""
+    sys.path.insert(0, str(REPO))
+    from emulator import schema
+
+    doc = schema.load(type_name)
+    out = {}
+    for attr in schema.read_only_attributes(type_name):
+        node = doc["properties"]
+        prop = None
+        for part in attr.split("."):
+            prop = node.get(part, {}) if isinstance(node, dict) else {}
+            if "$ref" in prop:
+                prop = schema._resolve(doc, prop)
+            node = prop.get("properties", {})
+        kind = (prop or {}).get("type")
+        if kind in ("object", "array") or "*" in attr:
+            continue
+        out[f"{logical_id}{attr.replace('.', '')}"] = {"Value": {"Fn::GetAtt": [logical_id, attr]}}
+    return out
+
+
+def template(resources: dict, outputs: dict | None = None) -> dict:
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources,
+            **({"Outputs": outputs} if outputs else {})}
+
+
+def expect(stack: dict, status: str) -> dict:
+    assert stack["StackStatus"] == status, (
+        f"{stack['StackName']}: {stack['StackStatus']} ({stack.get('StackStatusReason')}), expected {status}"
+    )
+    return stack
