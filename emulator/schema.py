@@ -104,6 +104,10 @@ def _ecma(pattern: str) -> regress.Regex:
     # would read them as the letters A and Z); CloudFormation's validator (Java) anchors there.
     pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\Z", r"\1$", pattern)
     pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\A", r"\1^", pattern)
+    # Unicode property escapes (\p{L}) exist only with the `u` flag; patterns without them keep
+    # the non-Unicode grammar (in which escapes such as \_ are legal identity escapes).
+    if re.search(r"\\[pP]\{", pattern):
+        return regress.Regex(pattern, "u")
     return regress.Regex(pattern)
 
 
