@@ -40,7 +40,9 @@ a fix is still needed.
  14. `Fn::GetAtt` of a dotted attribute (`[Cluster, MasterUserSecret.SecretArn]`, or
      `${Cluster.Endpoint.Address}` in `Fn::Sub`) reads the whole attribute name (stock: only its
      first segment), and `Fn::Sub` substitutes `${!Literal}` and variables like CloudFormation.
- 15. A failed resource names itself: the execution failure adds the resource's own
+ 15. Outputs are resolved when a change set executes (an unresolvable one fails the execution
+     instead of a later DescribeStacks answering HTTP 500). A failed resource names itself: the
+     execution failure adds the resource's own
      CREATE_FAILED/UPDATE_FAILED event before the stack's, and a stack whose resources cannot
      all be deleted ends DELETE_FAILED with the reason and keeps what is left (stock: HTTP 500).
  16. A resource removed by an update keeps DeletionPolicy Retain (stock: deleted), and
@@ -54,10 +56,20 @@ a fix is still needed.
      after its intrinsic functions are resolved, moto's types too, so a bad property or an
      attribute moto cannot resolve fails the resource like CloudFormation's validation does
      (stock: moto ignores unknown or malformed properties).
+ 19. An SSM Parameter without Name gets CloudFormation's generated name (`CFN-<LogicalId>-<RANDOM>`,
+     kept across updates; stock: the stack fails), and its Tags map is accepted (stock: a list
+     only); `Fn::GetAtt Parameter.Value` answers the value.
+ 20. Deleting a KMS Key schedules its deletion (PendingDeletion after PendingWindowInDays, 30 by
+     default), as AWS does (stock: the key vanishes, and DescribeDBClusters of a cluster
+     encrypted with it answers HTTP 500).
+ 21. An update also updates the resources whose template is unchanged but whose resolved
+     properties changed, e.g. an instance whose `Ref` names a replaced cluster (stock: only
+     resources whose template text changed, so they keep pointing at the deleted one).
 """
 
 import json
 import sys
+import traceback
 
 import moto
 from moto.cloudformation import models, responses
@@ -138,17 +150,49 @@ def fix_execute_change_set():
         stack = self.stacks[cs.stack_id]
         kind = cs.change_set_type
         stack._add_stack_event(f"{kind}_IN_PROGRESS", resource_status_reason="User Initiated")
+        previous = (stack.template, stack.output_map)
+        from .providers.base import take_replaced
+
+        take_replaced()  # nothing from an earlier execution
         try:
             cs.apply()
+            # CloudFormation resolves the Outputs during the operation (fix 15): an output that
+            # cannot be resolved fails it, instead of a later DescribeStacks answering HTTP 500.
+            stack.template = cs.template
+            stack._parse_template()
+            stack.output_map = stack._create_output_map()
+            for key in list(stack.output_map.outputs):
+                stack.output_map[key]
         except Exception as err:  # noqa: BLE001 - any moto failure is a resource failure
+            # The replaced resources stay (CloudFormation's rollback keeps the old ones).
+            take_replaced()
+            stack.template, stack.output_map = previous
+            if stack.template:
+                stack._parse_template()
             reason = getattr(err, "message", None) or str(err) or type(err).__name__
+            if not hasattr(err, "logical_id"):
+                # Not a resource's own failure (validation, handler): an emulator or moto bug, or
+                # an unsupported case; its trace goes to the server log.
+                traceback.print_exc()
             roll_back(stack, kind, reason, getattr(err, "logical_id", None),
                       getattr(err, "type_name", None))
             cs.execution_status = "EXECUTE_FAILED"
             return
-        stack.template = cs.template
-        stack._parse_template()
-        stack.output_map = stack._create_output_map()
+        if kind == "UPDATE":
+            stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        for old in take_replaced():
+            # Cleanup: the resources the update replaced. A failure here does not fail the
+            # update (CloudFormation reports it and leaves the resource).
+            try:
+                old.delete_replaced()
+            except Exception as err:  # noqa: BLE001
+                stack.events.append(models.Event(
+                    stack_id=stack.stack_id, stack_name=stack.name,
+                    logical_resource_id=old.ctx.logical_id, physical_resource_id=old.physical_id,
+                    resource_type=old.TYPE, resource_status="DELETE_FAILED",
+                    resource_status_reason=getattr(err, "message", None) or str(err),
+                    resource_properties=None,
+                ))
         if cs.parameters:
             stack.parameters = cs.parameters
         stack._add_stack_event(f"{kind}_COMPLETE")
@@ -706,6 +750,133 @@ def fix_validate_moto_types():
     parsing.parse_resource_and_generate_name = parse_resource_and_generate_name
 
 
+def fix_ssm_parameters():
+    """Fix 19."""
+    import string
+
+    from moto.moto_api._internal import mock_random
+    from moto.ssm.models import Parameter
+
+    create = Parameter.create_from_cloudformation_json.__func__
+
+    def prepare(cloudformation_json, logical_id, name=None):
+        props = cloudformation_json.setdefault("Properties", {})
+        if not props.get("Name"):
+            suffix = "".join(mock_random.choice(string.ascii_letters + string.digits) for _ in range(12))
+            props["Name"] = name or f"CFN-{logical_id}-{suffix}"
+        if isinstance(props.get("Tags"), dict):
+            props["Tags"] = [{"Key": k, "Value": str(v)} for k, v in props["Tags"].items()]
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        prepare(cloudformation_json, kwargs.get("LogicalId", "Parameter"))
+        return create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name,
+                                        cloudformation_json, account_id, region_name):
+        old_name = original_resource.name
+        name = (cloudformation_json.get("Properties") or {}).get("Name")
+        prepare(cloudformation_json, original_resource.logical_resource_id,
+                None if name else old_name)
+        backend = __import__("moto.ssm.models", fromlist=["ssm_backends"]).ssm_backends[account_id][region_name]
+        backend.delete_parameter(old_name)
+        return create(cls, new_resource_name, cloudformation_json, account_id, region_name,
+                      LogicalId=original_resource.logical_resource_id)
+
+    def get_cfn_attribute(self, attribute_name):
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        if attribute_name == "Value":
+            return self.value
+        if attribute_name == "Type":
+            return self.type
+        raise UnformattedGetAttTemplateException()
+
+    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+    Parameter.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)
+    Parameter.get_cfn_attribute = get_cfn_attribute
+    Parameter.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Value", "Type"))
+
+
+def fix_kms_key_deletes():
+    """Fix 20."""
+    from moto.kms.models import Key, kms_backends
+
+    def delete(self, account_id, region_name):
+        backend = kms_backends[account_id][region_name]
+        if self.id in backend.keys and self.key_state != "PendingDeletion":
+            window = int(getattr(self, "emulator_pending_window", None) or 30)
+            backend.schedule_key_deletion(self.id, window)
+
+    create = Key.create_from_cloudformation_json.__func__
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        key = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        key.emulator_pending_window = (cloudformation_json.get("Properties") or {}).get("PendingWindowInDays")
+        return key
+
+    Key.delete = delete
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+
+
+def fix_dependent_updates():
+    """Fix 21."""
+    import copy
+
+    from moto.cloudformation import parsing
+
+    def resolved(resources_map, resource_json):
+        return parsing.clean_json(copy.deepcopy(resource_json.get("Properties") or {}), resources_map)
+
+    create = parsing.parse_and_create_resource
+    update_resource = parsing.parse_and_update_resource
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource = create(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource is not None and not isinstance(resource, str):
+            try:
+                resource.emulator_resolved = resolved(resources_map, resource_json)
+            except Exception:  # noqa: BLE001 - only a comparison baseline
+                pass
+        return resource
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource = update_resource(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource is not None and not isinstance(resource, str):
+            try:
+                resource.emulator_resolved = resolved(resources_map, resource_json)
+            except Exception:  # noqa: BLE001
+                pass
+        return resource
+
+    original_update = parsing.ResourceMap.update
+
+    def update(self, template, parameters=None):
+        original_update(self, template, parameters)
+        # Dependents, in rounds, until nothing changes (a chain of replacements).
+        for _ in range(len(self._resource_json_map) + 1):
+            changed = False
+            for logical_id, resource_json in self._resource_json_map.items():
+                current = self._parsed_resources.get(logical_id)
+                before = getattr(current, "emulator_resolved", None)
+                if current is None or isinstance(current, str) or before is None:
+                    continue
+                if resolved(self, resource_json) == before:
+                    continue
+                updated = parsing.parse_and_update_resource(
+                    logical_id, resource_json, self, self._account_id, self._region_name)
+                if updated is not None:
+                    self._parsed_resources[logical_id] = updated
+                changed = True
+            if not changed:
+                break
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+    parsing.parse_and_update_resource = parse_and_update_resource
+    parsing.ResourceMap.update = update
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -723,3 +894,6 @@ def apply_all():
     fix_retain_and_depends_on()
     fix_refs()
     fix_validate_moto_types()
+    fix_ssm_parameters()
+    fix_kms_key_deletes()
+    fix_dependent_updates()

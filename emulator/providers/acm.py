@@ -116,7 +116,7 @@ class Certificate(Provider):
             cert_authority_arn=p.get("CertificateAuthorityArn"), cert_options=options_key,
         )
         self.physical_id = arn
-        self.attrs = {}
+        self.attrs = {"CertificateArn": arn}
         cert = self.backend.get_certificate(arn)
         if p.get("CertificateAuthorityArn"):
             return  # private CA: issued at once, no validation

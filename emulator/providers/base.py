@@ -7,8 +7,9 @@ then, like CloudFormation's resource handlers:
 * validates the resolved properties against the pinned registry schema (`emulator/schema.py`)
   before anything is created, so a violation fails the resource with CloudFormation's message;
 * on update, compares the createOnlyProperties: a change there means replacement (a new
-  resource with a new physical id is created, then the old one is deleted unless its
-  UpdateReplacePolicy is Retain), anything else is an in-place update;
+  resource with a new physical id is created; the old one is deleted in the update's cleanup
+  phase, after everything else succeeded, unless its UpdateReplacePolicy is Retain, with a
+  final snapshot for Snapshot), anything else is an in-place update;
 * answers `Ref` with the physical id and `Fn::GetAtt` with the attributes the subclass set,
   refusing attributes the schema does not declare (readOnlyProperties);
 * on delete honours DeletionPolicy: Retain keeps the resource, Snapshot makes `delete_resource()`
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import string
+import threading
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -33,6 +35,21 @@ from moto.moto_api._internal import mock_random
 from .. import schema
 
 REGISTRY: dict[str, type["Provider"]] = {}
+
+# Resources replaced by the update being executed, deleted in its cleanup phase (see
+# `take_replaced`): CloudFormation creates a replacement, updates what refers to it, and deletes
+# the old resource only once the whole update has succeeded.
+_replaced: list["Provider"] = []
+_replaced_lock = threading.Lock()
+
+
+def take_replaced() -> list["Provider"]:
+    """The resources replaced since the last call, newest first (dependents before what they
+    depended on), and forgets them."""
+    with _replaced_lock:
+        out = list(reversed(_replaced))
+        _replaced.clear()
+    return out
 
 
 def provider(cls: type["Provider"]) -> type["Provider"]:
@@ -192,12 +209,10 @@ class Provider(CloudFormationModel):
             ctx = replace(old.ctx, resource_name=new_resource_name)
             new = cls(ctx, props, cloudformation_json)
             new.create()
-            if old.update_replace_policy == "Retain":
-                pass
-            else:
+            if old.update_replace_policy != "Retain":
                 old.final_snapshot = old.update_replace_policy == "Snapshot" and old.SUPPORTS_SNAPSHOT
-                old.delete_resource()
-                old.deleted = True
+                with _replaced_lock:
+                    _replaced.append(old)
             return new
         old_props = old.props
         old.props = props
@@ -212,6 +227,12 @@ class Provider(CloudFormationModel):
             get_path(old, path) != get_path(new, path)
             for path in schema.create_only_properties(cls.TYPE)
         )
+
+    def delete_replaced(self) -> None:
+        """The cleanup phase's delete of this replaced resource."""
+        if not self.deleted:
+            self.delete_resource()
+            self.deleted = True
 
     def delete(self, account_id: str, region_name: str) -> None:
         if self.deleted or self.deletion_policy == "Retain":

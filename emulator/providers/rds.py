@@ -262,12 +262,17 @@ class DBInstance(Provider):
             "Endpoint.Port": port,
             "Endpoint.HostedZoneId": zone,
             "InstanceCreateTime": str(db.instance_create_time),
+            "LatestRestorableTime": str(db.instance_create_time),
             "CertificateDetails": {"CAIdentifier": "rds-ca-rsa2048-g1", "ValidTill": ""},
             "CertificateDetails.CAIdentifier": "rds-ca-rsa2048-g1",
             "CertificateDetails.ValidTill": "",
             "ReadReplicaDBInstanceIdentifiers": list(getattr(db, "read_replicas", []) or []),
             "ReadReplicaDBClusterIdentifiers": [],
             "PercentProgress": "100",
+            # Not set, as on AWS where they do not apply: AutomaticRestartTime (a stopped
+            # instance), ListenerEndpoint (SQL Server Multi-AZ), ResumeFullAutomationModeTime
+            # (RDS Custom), SecondaryAvailabilityZone (Multi-AZ instances), StorageOperation*
+            # (a storage change in progress): Fn::GetAtt of them fails the stack.
             "IsStorageConfigUpgradeAvailable": False,
         }
         if getattr(db, "manage_master_user_password", False):

@@ -15,6 +15,7 @@ Secrets Manager backend (`describe-secret`, `get-secret-value` see them).
 from __future__ import annotations
 
 import json
+import uuid
 
 from moto.rds.models import rds_backends
 from moto.secretsmanager.models import secretsmanager_backends
@@ -70,8 +71,8 @@ class Secret(Provider):
             )
         except Exception as err:
             raise self.fail(_error(err)) from err
-        if isinstance(password, dict):  # moto answers {"RandomPassword": ...}
-            password = password.get("RandomPassword")
+        if isinstance(password, str) and password.startswith("{"):  # moto: '{"RandomPassword": ...}'
+            password = json.loads(password)["RandomPassword"]
         if template is None:
             return password
         try:
@@ -115,7 +116,7 @@ class Secret(Provider):
             value = self._value()
         try:
             backend.update_secret(
-                self.secret_name, secret_string=value,
+                self.secret_name, secret_string=value, client_request_token=str(uuid.uuid4()),
                 kms_key_id=new.get("KmsKeyId"), description=new.get("Description"),
             )
         except Exception as err:
@@ -169,7 +170,7 @@ class SecretTargetAttachment(Provider):
         doc.update(self._details())
         _backend(self).put_secret_value(
             secret_id=secret.arn, secret_string=json.dumps(doc), secret_binary=None,
-            client_request_token=None, version_stages=["AWSCURRENT"],
+            client_request_token=str(uuid.uuid4()), version_stages=["AWSCURRENT"],
         )
         return secret
 
@@ -217,6 +218,7 @@ class RotationSchedule(Provider):
         if days is not None and not 1 <= int(days) <= 1000:
             raise self.fail("RotationRules.AutomaticallyAfterDays must be within 1-1000.")
         secret.rotation_enabled = True
+        secret.rotation_requested = True
         secret.rotation_lambda_arn = lambda_arn or ""
         secret.auto_rotate_after_days = int(days) if days is not None else 0
         secret.rotation_rules = {k: v for k, v in rules.items()}
@@ -237,5 +239,6 @@ class RotationSchedule(Provider):
         )
         if secret is not None:
             secret.rotation_enabled = False
+            secret.rotation_requested = False
             secret.rotation_lambda_arn = ""
             secret.auto_rotate_after_days = 0

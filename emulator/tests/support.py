@@ -155,9 +155,10 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false")
 
 
-def attribute_outputs(type_name: str, logical_id: str) -> dict:
+def attribute_outputs(type_name: str, logical_id: str, without: tuple[str, ...] = ()) -> dict:
     """Outputs reading every scalar attribute `type_name` declares (its readOnlyProperties) from
-    `logical_id`, named `<logical id><Attr>` (dots removed)."""
+    `logical_id`, named `<logical id><Attr>` (dots removed); `without` names attributes that do
+    not apply to the resource (CloudFormation fails a Fn::GetAtt of those)."""
     sys.path.insert(0, str(REPO))
     from emulator import schema
 
@@ -172,7 +173,7 @@ def attribute_outputs(type_name: str, logical_id: str) -> dict:
                 prop = schema._resolve(doc, prop)
             node = prop.get("properties", {})
         kind = (prop or {}).get("type")
-        if kind in ("object", "array") or "*" in attr:
+        if kind in ("object", "array") or "*" in attr or attr in without:
             continue
         out[f"{logical_id}{attr.replace('.', '')}"] = {"Value": {"Fn::GetAtt": [logical_id, attr]}}
     return out
