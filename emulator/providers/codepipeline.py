@@ -1,6 +1,6 @@
 """AWS::CodePipeline::Pipeline through moto's CodePipeline backend (`get-pipeline`,
 `list-pipelines`). Ref is the pipeline name; `Version` its version (1, then +1 per update).
-The structure is stored in the API's spelling (botocore's CreatePipeline shape); moto checks
+`Arn` its ARN. The structure is stored in the API's spelling (botocore's CreatePipeline shape); moto checks
 that the role exists and trusts codepipeline.amazonaws.com and that there are two stages."""
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ class Pipeline(Provider):
         except Exception as err:
             raise self.fail(getattr(err, "message", None) or str(err)) from err
         self.physical_id = self.pipeline_name
-        self.attrs = {"Version": str(self.backend.pipelines[self.pipeline_name].pipeline["version"])}
+        self.arn = self.ctx.arn("codepipeline", self.pipeline_name)
+        self.attrs = {"Version": str(self.backend.pipelines[self.pipeline_name].pipeline["version"]),
+                      "Arn": self.arn}
 
     def update(self, old_props):
         try:
@@ -60,7 +62,7 @@ class Pipeline(Provider):
         self.backend.pipelines[self.pipeline_name].tags = {
             t["Key"]: t["Value"] for t in tags_list(self.props)
         }
-        self.attrs = {"Version": str(updated["version"])}
+        self.attrs = {"Version": str(updated["version"]), "Arn": self.arn}
 
     def delete_resource(self):
         self.backend.delete_pipeline(self.pipeline_name)
