@@ -64,8 +64,9 @@ def provider(cls: type["Provider"]) -> type["Provider"]:
 class ResourceFailed(Exception):
     """A resource handler failure (CloudFormation's `Resource handler returned message: ...`)."""
 
-    def __init__(self, logical_id: str, message: str):
+    def __init__(self, logical_id: str, message: str, type_name: str | None = None):
         self.logical_id = logical_id
+        self.type_name = type_name
         self.message = f"Resource handler returned message: \"{message}\" (LogicalId: {logical_id})"
         super().__init__(self.message)
 
@@ -256,7 +257,7 @@ class Provider(CloudFormationModel):
     # ------------------------------------------------------------ helpers
 
     def fail(self, message: str) -> ResourceFailed:
-        return ResourceFailed(self.ctx.logical_id, message)
+        return ResourceFailed(self.ctx.logical_id, message, self.TYPE)
 
     def name(self, max_len: int = 255, lower: bool = False) -> str:
         """The resource's name: the name property, else CloudFormation's generated one trimmed

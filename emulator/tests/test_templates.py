@@ -142,3 +142,12 @@ def test_bad_semantic_version_is_the_handler_s_error(emu, stack_name):
     expect(stack, "ROLLBACK_COMPLETE")
     assert "parameter 'semanticVersion' is not valid: 'one'" in stack["StackStatusReason"]
     assert "(LogicalId: Doc)" in stack["StackStatusReason"]
+
+
+def test_handler_failure_event_names_the_resource_and_type(emu, stack_name):
+    stack = deploy(emu, stack_name, template({"Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": "no-such-bucket-here", "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}}}))
+    expect(stack, "ROLLBACK_COMPLETE")
+    event = next(e for e in failure_events(emu, stack_name) if e["LogicalResourceId"] == "Policy")
+    assert event["ResourceType"] == "AWS::S3::BucketPolicy" and event["ResourceStatus"] == "CREATE_FAILED"
+    assert "The specified bucket does not exist (Bucket: no-such-bucket-here)" in event["ResourceStatusReason"]
