@@ -25,7 +25,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import regress
 from jsonschema import _keywords, validators
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -294,7 +293,6 @@ __all__ = [
     "PropertiesInvalid",
     "UnknownType",
     "create_only_properties",
-    "jsonschema",
     "load",
     "pinned_types",
     "property_errors",

@@ -14,6 +14,15 @@ import signal
 import sys
 from pathlib import Path
 
+
+def _stop(signum, frame):
+    sys.exit(0)
+
+
+# First, before the slow imports below: a SIGTERM during start-up also ends with exit code 0.
+signal.signal(signal.SIGINT, _stop)
+signal.signal(signal.SIGTERM, _stop)
+
 if __package__ in (None, ""):
     # Run as a script: make the `emulator` package importable from the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,12 +50,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     # moto builds some URLs (e.g. S3 presigned, TemplateURL checks) from it.
     os.environ.setdefault("MOTO_PORT", str(args.port))
-
-    def stop(signum, frame):
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
 
     app = build_app()
     from moto.moto_server.werkzeug_app import MotoRequestHandler

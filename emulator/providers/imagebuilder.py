@@ -40,7 +40,7 @@ from moto.sns.models import sns_backends
 from moto.ssm.models import ssm_backends
 
 from .. import shapes
-from .base import Provider, provider, tags_list
+from .base import Provider, provider
 
 SERVICE = "imagebuilder"
 
@@ -87,14 +87,16 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
-_SEMVER = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+_NODE_MAX = 2**30 - 1  # Image Builder's upper limit for each assigned version node
 
 
 def _check_version(resource: Provider, version: str) -> None:
-    if not _SEMVER.match(str(version)):
+    m = _SEMVER.match(str(version))
+    if not m or any(int(n) > _NODE_MAX for n in m.groups()):
         raise resource.fail(
             f"The value supplied for parameter 'semanticVersion' is not valid: {version!r} is not "
-            "<major>.<minor>.<patch> (non-negative integers)"
+            f"<major>.<minor>.<patch> (integers from 0 to {_NODE_MAX})"
         )
 
 
@@ -733,4 +735,4 @@ class ApiMiddleware:
         return [body]
 
 
-__all__ = ["ApiMiddleware", "handle", "reset", "store", "tags_list"]
+__all__ = ["ApiMiddleware", "handle", "reset", "store"]

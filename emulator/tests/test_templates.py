@@ -151,3 +151,12 @@ def test_handler_failure_event_names_the_resource_and_type(emu, stack_name):
     event = next(e for e in failure_events(emu, stack_name) if e["LogicalResourceId"] == "Policy")
     assert event["ResourceType"] == "AWS::S3::BucketPolicy" and event["ResourceStatus"] == "CREATE_FAILED"
     assert "The specified bucket does not exist (Bucket: no-such-bucket-here)" in event["ResourceStatusReason"]
+
+
+@pytest.mark.parametrize("version, ok", [("1.0.1073741823", True), ("1.0.1073741824", False), ("01.0.0", False)])
+def test_semantic_version_limits(emu, stack_name, version, ok):
+    stack = deploy(emu, stack_name, template({"Doc": {
+        "Type": "AWS::ImageBuilder::Component",
+        "Properties": {"Name": stack_name[:60].replace(".", "-"), "Version": version, "Platform": "Linux",
+                       "Data": "schemaVersion: 1.0\nphases:\n  - name: build\n    steps: [{name: s, action: ExecuteBash}]\n"}}}))
+    expect(stack, "CREATE_COMPLETE" if ok else "ROLLBACK_COMPLETE")
