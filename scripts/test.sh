@@ -19,6 +19,9 @@
 #   doc      RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 #   refarch  cargo run -p refarch-app -- synth --out target/synth-out/refarch
 #            (skipped with a warning while the package has no binary)
+#   emulator .venv/moto/bin/python -m pytest emulator/tests -q: the emulator's providers, its
+#            answers to bad templates, and the whole reference assembly (the refarch phase's
+#            output, REFARCH_ASSEMBLY) deployed to it and deleted; "no tests ran" is a failure
 #   lint     scripts/lint-templates.sh target/synth-out (cfn-lint + checkov)
 #   boot     scripts/boot-test.sh: the sample app (app/) booted as an instance would, against
 #            moto and a real PostgreSQL (health check, sign-in, password rotation, missing
@@ -64,8 +67,11 @@ export CFN_LINT="$venv_root/tools/bin/cfn-lint"
 export CHECKOV="$venv_root/checkov/bin/checkov"
 export MOTO_PYTHON="$venv_root/moto/bin/python"
 
-now() { printf '%s' "${EPOCHREALTIME:-$(date +%s)}"; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+# check_python, pins_installed, ensure_venv, lock_venvs, now, elapsed (shared with
+# scripts/emulator.sh).
+venv_prog=test.sh
+# shellcheck source=scripts/venv.sh
+source "$repo_root/scripts/venv.sh"
 
 suite_start="$(now)"
 summary=()
@@ -114,119 +120,13 @@ finish() {
 
 # ---------------------------------------------------------------- tools
 
-check_python() {
-    if ! command -v "$PYTHON" >/dev/null 2>&1; then
-        echo "test.sh: error: $PYTHON not found; install Python 3 (Debian: apt-get install python3 python3-venv)" >&2
-        return 1
-    fi
-    if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)'; then
-        echo "test.sh: error: $PYTHON is $("$PYTHON" --version 2>&1); Python >= 3.9 is needed" >&2
-        return 1
-    fi
-    if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-        local v
-        v="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-        echo "test.sh: error: $PYTHON cannot create virtual environments (venv/ensurepip missing)." >&2
-        echo "test.sh: on Debian/Ubuntu: sudo apt-get install python3-venv   (or python${v}-venv)" >&2
-        return 1
-    fi
-}
-
-# pins_installed PYTHON REQUIREMENTS: whether every `name==version` pin of REQUIREMENTS is
-# installed at exactly that version for PYTHON.
-pins_installed() {
-    "$1" - "$2" <<'PY'
-import re
-import sys
-from importlib import metadata
-
-for raw in open(sys.argv[1], encoding="utf-8"):
-    line = raw.split("#", 1)[0].strip()
-    if not line:
-        continue
-    m = re.fullmatch(r"([A-Za-z0-9._-]+)(\[[^\]]*\])?==([^\s;]+)", line)
-    if not m:
-        print(f"test.sh: requirement not pinned with ==: {line}", file=sys.stderr)
-        sys.exit(2)
-    try:
-        have = metadata.version(m.group(1))
-    except metadata.PackageNotFoundError:
-        sys.exit(1)
-    if have != m.group(3):
-        sys.exit(1)
-PY
-}
-
-# ensure_venv NAME REQUIREMENTS EXECUTABLE ARGS...: create/reuse .venv/NAME and install
-# REQUIREMENTS into it unless they are already installed at the pinned versions.
-# EXECUTABLE (relative to the venv) is run with ARGS after a fresh install as a smoke test.
-ensure_venv() {
-    local name="$1" req="$2" exe="$3"
-    shift 3
-    local dir="$venv_root/$name"
-    local stamp="$dir/.installed-requirements"
-    local log="$venv_root/$name-install.log"
-    local want
-    want="$(cat "$req"; "$PYTHON" --version 2>&1)"
-
-    if [[ -x "$dir/$exe" ]] && [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]] &&
-        pins_installed "$dir/bin/python" "$req" 2>/dev/null; then
-        echo "tools: .venv/$name up to date ($(grep -v '^#' "$req" | xargs))"
-        return 0
-    fi
-
-    local start
-    start="$(now)"
-    # A venv without a working python or pip (interrupted creation, moved repo, Python
-    # upgrade) is recreated from scratch.
-    if [[ -d "$dir" ]] && ! "$dir/bin/python" -m pip --version >/dev/null 2>&1; then
-        echo "tools: .venv/$name is broken; recreating"
-        rm -rf "$dir"
-    fi
-    if [[ ! -d "$dir" ]]; then
-        if ! "$PYTHON" -m venv "$dir" >"$log" 2>&1; then
-            cat "$log" >&2
-            echo "test.sh: error: could not create $dir (Debian: apt-get install python3-venv)" >&2
-            rm -rf "$dir"
-            return 1
-        fi
-    fi
-    rm -f "$stamp"
-    # --no-compile: byte-compiling every installed module up front costs more than half of
-    # the install time; only the modules actually imported get compiled (and cached) on use.
-    if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$dir/bin/python" -m pip install --quiet --no-compile \
-        --requirement "$req" >"$log" 2>&1; then
-        cat "$log" >&2
-        echo "test.sh: error: pip install -r ${req#"$repo_root"/} into .venv/$name failed (log: $log)" >&2
-        return 1
-    fi
-    if ! pins_installed "$dir/bin/python" "$req"; then
-        echo "test.sh: error: after pip install, .venv/$name does not have the versions pinned in ${req#"$repo_root"/}" >&2
-        return 1
-    fi
-    local v
-    if ! v="$("$dir/$exe" "$@" 2>&1)"; then
-        echo "$v" >&2
-        echo "test.sh: error: smoke test '$exe $*' fails after install" >&2
-        return 1
-    fi
-    printf '%s' "$want" >"$stamp"
-    echo "tools: installed ${req#"$repo_root"/} into .venv/$name in $(elapsed "$start") (smoke test: ${v//$'\n'/ })"
-}
-
 setup_tools() {
     check_python || return 1
-    mkdir -p "$venv_root"
-    # Serialize concurrent runs while the venvs are (re)built.
-    exec 9>"$venv_root/.lock"
-    if command -v flock >/dev/null 2>&1; then
-        flock 9
-    fi
+    lock_venvs
     ensure_venv tools "$repo_root/scripts/requirements-tools.txt" bin/cfn-lint --version || return 1
     ensure_venv checkov "$repo_root/scripts/requirements-checkov.txt" bin/checkov --version || return 1
-    ensure_venv moto "$repo_root/scripts/requirements-moto.txt" bin/python \
-        -c 'import moto, moto.server; print("moto", moto.__version__)' || return 1
-    exec 9>&-
+    ensure_moto_venv || return 1
+    unlock_venvs
     echo "tools: CFN_LINT=$CFN_LINT"
     echo "tools: CHECKOV=$CHECKOV"
     echo "tools: MOTO_PYTHON=$MOTO_PYTHON"
@@ -294,6 +194,16 @@ refarch_synth() {
     cargo run --quiet -p refarch-app -- synth --out "$SYNTH_OUT_DIR/refarch"
 }
 
+emulator_tests() {
+    local rc=0
+    REFARCH_ASSEMBLY="$SYNTH_OUT_DIR/refarch" "$MOTO_PYTHON" -m pytest "$repo_root/emulator/tests" -q \
+        -p no:cacheprovider || rc=$?
+    if [[ $rc -eq 5 ]]; then
+        echo "test.sh: pytest collected no tests in emulator/tests" >&2
+    fi
+    return "$rc"
+}
+
 lint() {
     local count_file rc=0
     count_file="$(mktemp)"
@@ -348,6 +258,8 @@ else
     echo "WARNING: package refarch-app has no binary (or cargo metadata failed): refarch synth SKIPPED" >&2
     summary+=("refarch SKIPPED")
 fi
+
+run_phase emulator emulator_tests
 
 lint_count=0
 run_phase lint lint

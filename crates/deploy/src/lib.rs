@@ -45,19 +45,21 @@
 //!
 //! # Against a local emulator
 //!
-//! Every command takes `--endpoint-url` (or `AWS_ENDPOINT_URL`). With moto 5.2.5
-//! (`pip install 'moto[server]==5.2.5'`), start the patched launcher the tests use, which fixes the
-//! change-set behaviours stock moto gets wrong (see the file's header):
+//! Every command takes `--endpoint-url` (or `AWS_ENDPOINT_URL`). The project's emulator
+//! (`emulator/`: moto 5.2.5 with fixes for the change-set behaviours stock moto gets wrong, and
+//! providers for the resource types moto cannot create; see `emulator/README.md`) is what the
+//! tests use:
 //!
 //! ```text
-//! python crates/deploy/tests/moto_server.py -H 127.0.0.1 -p 5000 &
+//! scripts/emulator.sh --port 5000 &
 //! AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 \
 //!     refarch-app deploy --endpoint-url http://127.0.0.1:5000 --yes
 //! ```
 //!
 //! Stock moto is not enough: among other things it answers DeleteChangeSet for a missing change
-//! set with an HTTP 500, reports no outputs for stacks created through change sets, and cannot
-//! delete a VPC stack (its route tables and internet gateways leak).
+//! set with an HTTP 500, reports no outputs for stacks created through change sets, cannot
+//! delete a VPC stack (its route tables and internet gateways leak), and silently skips the
+//! resource types it has no model for (Aurora, ACM, Image Builder, CodePipeline...).
 //!
 //! # The planner and the diff, offline
 //!

@@ -1,5 +1,5 @@
-//! End-to-end: the real `refarch-app` binary against the local CloudFormation emulator (the
-//! deploy crate's patched moto server), as a user runs it with `--endpoint-url`.
+//! End-to-end: the real `refarch-app` binary against the project's local emulator
+//! (`emulator/server.py`), as a user runs it with `--endpoint-url`.
 //!
 //! Covered, for the stack `refarch-dev-network` built by our own synth from the built-in default
 //! configuration and from a config file:
@@ -20,12 +20,10 @@
 //!   change set; a second `destroy` says it is not deployed;
 //! - the emulator never answered HTTP 500 (e.g. DeleteStack succeeds on its first call).
 //!
-//! Only the network stack: moto fully emulates its resource types (VPC, subnets, route tables,
-//! gateways, endpoints, security groups, flow logs, KMS, Logs, IAM), while the other stacks need
-//! services it does not (Aurora Serverless v2 and its Data API, ACM validation, Route 53
-//! delegation, Image Builder, CodePipeline with VPC CodeBuild).
+//! Only the network stack, through the CLI; the whole five-stack assembly is deployed and
+//! deleted against the emulator by `emulator/tests/test_assembly.py`.
 //!
-//! Known gap of the emulator (moto 5.2.5 with `moto_server.py`) the assertions step around:
+//! Known gap of the emulator (moto 5.2.5 underneath `emulator/`) the assertions step around:
 //! subnet route-table associations are not listed by DescribeRouteTables. As in EC2, deleted NAT
 //! gateways and VPC endpoints stay visible with state `deleted`.
 //!

@@ -1,4 +1,5 @@
-//! Starts the (patched) moto server on 127.0.0.1 with a free port and stops it by PID on drop.
+//! Starts the project's emulator (`emulator/server.py`: moto 5.2.5 with the change-set fixes and
+//! the resource providers) on 127.0.0.1 with a free port and stops it by PID on drop.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -38,7 +39,7 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto_server.py");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../emulator/server.py");
         let log = std::env::temp_dir().join(format!("moto-{test}-{port}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
         let child = Command::new(&python)

@@ -1,9 +1,9 @@
-//! Support for the emulator test: the patched moto server (started exactly like the deploy
-//! crate's tests start it, stopped by PID on drop), blocking queries to its APIs, and a runner for
-//! the real `refarch-app` binary.
+//! Support for the emulator test: the project's emulator (`emulator/server.py`, started exactly
+//! like the deploy crate's tests start it, stopped by PID on drop), blocking queries to its APIs,
+//! and a runner for the real `refarch-app` binary.
 //!
-//! The launcher is a copy of `crates/deploy/tests/support/moto.rs` (that file locates
-//! `moto_server.py` through its own crate's `CARGO_MANIFEST_DIR`, so it cannot be path-included).
+//! The launcher is a copy of `crates/deploy/tests/support/moto.rs` (both locate the emulator
+//! through their own crate's `CARGO_MANIFEST_DIR`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,11 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// The deploy crate's moto launcher script (moto 5.2.5 plus its change-set fixes).
-const MOTO_SERVER_PY: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../deploy/tests/moto_server.py"
-);
+/// The project's emulator (moto 5.2.5 plus its change-set fixes and resource providers).
+const MOTO_SERVER_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../emulator/server.py");
 
 /// A running moto server.
 pub struct Moto {
