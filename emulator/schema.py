@@ -182,10 +182,53 @@ def _type(validator, types, instance, schema):
         )
 
 
+def _matches(pattern: str, name: str) -> bool:
+    try:
+        return _ecma(pattern).find(name) is not None
+    except regress.RegressError:
+        return False
+
+
+def _pattern_properties(validator, patterns, instance, schema):
+    """`patternProperties` with ECMA-262 patterns (jsonschema's own uses Python's `re`, which
+    refuses the registry's `\\p{L}`-style classes)."""
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for k, v in instance.items():
+            if _matches(pattern, k):
+                yield from validator.descend(v, subschema, path=k, schema_path=pattern)
+
+
+def _additional_properties(validator, additional, instance, schema):
+    """`additionalProperties` deciding "additional" with ECMA-262 `patternProperties`."""
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    extras = [
+        k for k in instance
+        if k not in properties and not any(_matches(p, k) for p in patterns)
+    ]
+    if validator.is_type(additional, "object"):
+        for k in extras:
+            yield from validator.descend(instance[k], additional, path=k)
+    elif not additional and extras:
+        listed = ", ".join(repr(k) for k in sorted(extras))
+        verb = "was" if len(extras) == 1 else "were"
+        yield SchemaError(f"Additional properties are not allowed ({listed} {verb} unexpected)")
+
+
 _Base = validators.validator_for({"$schema": "http://json-schema.org/draft-07/schema#"})
 RegistryValidator = validators.extend(
     _Base,
-    {"pattern": _pattern, "type": _type, "dependentRequired": _keywords.dependentRequired},
+    {
+        "pattern": _pattern,
+        "type": _type,
+        "dependentRequired": _keywords.dependentRequired,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+    },
 )
 
 

@@ -409,6 +409,18 @@ class ImagePipeline(_ImageBuilderProvider):
         super().update(old_props)
 
 
+_last_build = [datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)]
+
+
+def _build_time() -> datetime.datetime:
+    """When a build finished: now, but at least a second after the previous build. A real build
+    takes minutes, so `{{ imagebuilder:buildDate }}` (second resolution) never repeats; here two
+    builds can finish within one second (a replacement right after a create)."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    _last_build[0] = max(now, _last_build[0] + datetime.timedelta(seconds=1))
+    return _last_build[0]
+
+
 def _find_image(st: Store, arn: str) -> dict[str, Any] | None:
     """An image by build-version ARN, or the newest build matching a version/wildcard ARN."""
     if arn in st.items["image"]:
@@ -423,7 +435,8 @@ def _find_image(st: Store, arn: str) -> dict[str, Any] | None:
     pattern = re.compile("^" + re.escape(version).replace("x", r"\d+") + "$")
     found = [
         rec for rec in st.items["image"].values()
-        if rec["name"].lower() == name and pattern.match(rec["version"])
+        # A record's version carries its build ("1.0.7/1"); a version ARN names none.
+        if rec["name"].lower() == name and pattern.match(rec["version"].split("/")[0])
     ]
     return found[-1] if found else None
 
@@ -489,7 +502,7 @@ class Image(_ImageBuilderProvider):
                   if r["name"] == name and r["version"] == version]
         build = max([int(r["arn"].rsplit("/", 1)[1]) for r in builds], default=0) + 1
         arn = self.ctx.arn(SERVICE, f"image/{name.lower()}/{version}/{build}")
-        created = datetime.datetime.now(datetime.timezone.utc)
+        created = _build_time()
         amis = self._distribute(arn, recipe, dist, parent, f"{version}/{build}", created)
         rec = self.record({
             "arn": arn, "type": "AMI", "name": name, "version": f"{version}/{build}",
