@@ -97,6 +97,7 @@ fn db_props(config: &RefArchConfig) -> AuroraServerlessProps {
             ..Capacity::default()
         },
         readers: d.readers,
+        deletion_protection: d.deletion_protection,
         ..AuroraServerlessProps::default()
     }
 }

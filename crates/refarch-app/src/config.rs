@@ -168,6 +168,10 @@ pub struct DatabaseConfig {
     pub max_capacity: f64,
     /// Reader instances besides the writer.
     pub readers: u8,
+    /// Refuse to delete the cluster (`destroy` of the data stack fails while it is on; the
+    /// final snapshot of `DeletionPolicy: Snapshot` is taken either way). Turn it off for
+    /// short-lived environments.
+    pub deletion_protection: bool,
 }
 
 /// Migrations pipeline settings.
@@ -263,6 +267,7 @@ impl Default for DatabaseConfig {
             min_capacity: 0.5,
             max_capacity: 4.0,
             readers: 1,
+            deletion_protection: true,
         }
     }
 }

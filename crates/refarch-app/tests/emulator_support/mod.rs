@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary that includes this module uses a part of it
 //! Support for the emulator test: the project's emulator (`emulator/server.py`, started exactly
 //! like the deploy crate's tests start it, stopped by PID on drop), blocking queries to its APIs,
 //! and a runner for the real `refarch-app` binary.
@@ -130,6 +131,62 @@ impl Moto {
             .map(|(_, b)| b.to_owned())
             .unwrap_or_default();
         (status, body)
+    }
+
+    /// One HTTP request with a fake SigV4 header naming `service`; returns (status, body).
+    pub fn request(
+        &self,
+        service: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        let addr = format!("127.0.0.1:{}", self.port);
+        let mut stream = TcpStream::connect(&addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let extra: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             X-Amz-Date: 20240101T000000Z\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// A JSON-protocol call (`X-Amz-Target: TARGET`) that must succeed; returns the parsed body.
+    pub fn json(&self, service: &str, target: &str, body: &serde_json::Value) -> serde_json::Value {
+        let (status, text) = self.request(
+            service,
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", target),
+            ],
+            &body.to_string(),
+        );
+        assert_eq!(status, 200, "{target}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{target}: {e}: {text}"))
     }
 
     /// An EC2 query that must succeed; returns the XML body.

@@ -1,0 +1,339 @@
+//! The whole reference architecture on the project's emulator, through the real CLI, from an
+//! empty account:
+//!
+//! 1. the parent hosted zone the default config names is created (as a user's existing zone);
+//! 2. `deploy` (no `--stack`) publishes the application asset and creates all five stacks in
+//!    the manifest's order, with nothing in between;
+//! 3. every stack is `CREATE_COMPLETE`; the images stack's AMI parameter holds the AMI the
+//!    application image registered in EC2, and every launch template launches exactly it; the
+//!    database cluster, the certificate (ISSUED), the secrets, the migrations pipeline and the
+//!    asset object exist through their own service APIs;
+//! 4. a second `deploy` is a no-op for every stack;
+//! 5. a config change of the instance type updates only the app stack (its launch template);
+//!    a new workload adds a second group and launch template to the app stack and its host to
+//!    the data stack's `ALLOWED_HOSTS` setting, and changes nothing else;
+//! 6. `destroy` deletes every stack and leaves only what is retained on purpose.
+//!
+//! Skipped with a loud message when `MOTO_PYTHON` is unset (fails instead when `CI` is set);
+//! `scripts/test.sh` sets it.
+
+mod emulator_support;
+
+use emulator_support::{Moto, RefArch, encode, values};
+use serde_json::json;
+
+const STACKS: [&str; 5] = [
+    "refarch-dev-network",
+    "refarch-dev-data",
+    "refarch-dev-images",
+    "refarch-dev-app",
+    "refarch-dev-delivery",
+];
+
+/// The outcome line `deploy` printed for `stack` (`<stack>: <outcome>`).
+fn outcome<'a>(stdout: &'a str, stack: &str) -> &'a str {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{stack}: ")))
+        .unwrap_or_else(|| panic!("no outcome for {stack} in:\n{stdout}"))
+}
+
+fn stack_status(moto: &Moto, stack: &str) -> Option<String> {
+    let (status, body) = moto.cfn(&format!("Action=DescribeStacks&StackName={stack}"));
+    if status == 400 && body.contains("does not exist") {
+        return None;
+    }
+    assert_eq!(status, 200, "DescribeStacks {stack}: {body}");
+    values(&body, "StackStatus").pop()
+}
+
+fn ssm_value(moto: &Moto, name: &str) -> String {
+    let out = moto.json("ssm", "AmazonSSM.GetParameter", &json!({"Name": name}));
+    out["Parameter"]["Value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: {out}"))
+        .to_owned()
+}
+
+/// (launch template id, image id, instance type) of every launch template's latest version.
+fn launch_templates(moto: &Moto) -> Vec<(String, String, String)> {
+    let list = moto.ec2("Action=DescribeLaunchTemplates");
+    values(&list, "launchTemplateId")
+        .into_iter()
+        .map(|id| {
+            let v = moto.ec2(&format!(
+                "Action=DescribeLaunchTemplateVersions&LaunchTemplateId={}&LaunchTemplateVersion.1=%24Latest",
+                encode(&id)
+            ));
+            let image = values(&v, "imageId").pop().unwrap_or_default();
+            let kind = values(&v, "instanceType").pop().unwrap_or_default();
+            (id, image, kind)
+        })
+        .collect()
+}
+
+#[test]
+fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with_one_destroy() {
+    let Some(moto) = Moto::start("refarch-whole") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let out_dir = work.path().join("assembly");
+    let out = out_dir.to_str().expect("UTF-8 temp path");
+    let write = |name: &str, text: &str| {
+        let path = work.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().expect("UTF-8 temp path").to_owned()
+    };
+    // A short-lived environment: the cluster may be deleted (its final snapshot is still taken).
+    let base = "[database]\ndeletion_protection = false\n";
+    let config = write("dev.toml", base);
+    let mut cli = RefArch::new(&moto, work.path());
+
+    // 1. The user's existing public zone, with the id the default config names.
+    let (status, zone) = moto.request(
+        "route53",
+        "POST",
+        "/_emulator/route53/hosted-zones",
+        &[("Content-Type", "application/json")],
+        &json!({"Name": "example.com", "Id": "Z0123456789ABCDEFGHIJ"}).to_string(),
+    );
+    assert_eq!(status, 201, "{zone}");
+
+    // 2. One command, every stack.
+    let deploy = |cli: &mut RefArch, config: &str| {
+        cli.run(&[
+            "deploy",
+            "--config",
+            config,
+            "--yes",
+            "--timeout",
+            "5m",
+            "--out",
+            out,
+        ])
+    };
+    let run = deploy(&mut cli, &config);
+    run.expect_code(0);
+    for stack in STACKS {
+        assert_eq!(
+            outcome(&run.stdout, stack),
+            "CREATE_COMPLETE",
+            "{}",
+            run.stderr
+        );
+    }
+    let order: Vec<usize> = STACKS
+        .iter()
+        .map(|s| run.stdout.find(&format!("{s}: ")).unwrap())
+        .collect();
+    assert!(
+        order.is_sorted(),
+        "deployed in the manifest's order:\n{}",
+        run.stdout
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
+            .unwrap();
+    let key = manifest["assets"][0]["objectKey"]
+        .as_str()
+        .expect("the application asset")
+        .to_owned();
+    assert!(
+        run.stderr.contains(&format!(
+            "uploaded {} bytes to s3://cfnrs-assets-123456789012-us-east-1/{key}",
+            std::fs::metadata(out_dir.join(manifest["assets"][0]["file"].as_str().unwrap()))
+                .unwrap()
+                .len()
+        )),
+        "{}",
+        run.stderr
+    );
+
+    // 3. Every stack complete; the AMI the images stack built is what every group launches.
+    for stack in STACKS {
+        assert_eq!(
+            stack_status(&moto, stack).as_deref(),
+            Some("CREATE_COMPLETE")
+        );
+    }
+    let ami = ssm_value(&moto, "/refarch/dev/ami/application");
+    assert!(ami.starts_with("ami-"), "{ami}");
+    let images = moto.ec2(&format!("Action=DescribeImages&ImageId.1={}", encode(&ami)));
+    assert_eq!(values(&images, "imageId"), [ami.clone()], "{images}");
+    let templates = launch_templates(&moto);
+    assert_eq!(templates.len(), 1, "{templates:?}");
+    assert!(
+        templates.iter().all(|(_, image, _)| *image == ami),
+        "every launch template launches the built AMI {ami}: {templates:?}"
+    );
+
+    let clusters = moto
+        .query("rds", "Action=DescribeDBClusters&Version=2014-10-31")
+        .1;
+    assert!(
+        clusters.contains("<Engine>aurora-postgresql</Engine>"),
+        "{clusters}"
+    );
+    let certificates = moto.json("acm", "CertificateManager.ListCertificates", &json!({}));
+    let arns: Vec<&str> = certificates["CertificateSummaryList"]
+        .as_array()
+        .expect("certificates")
+        .iter()
+        .filter_map(|c| c["CertificateArn"].as_str())
+        .collect();
+    assert_eq!(arns.len(), 1, "{certificates}");
+    let cert = moto.json(
+        "acm",
+        "CertificateManager.DescribeCertificate",
+        &json!({"CertificateArn": arns[0]}),
+    );
+    assert_eq!(cert["Certificate"]["Status"], "ISSUED", "{cert}");
+    assert_eq!(
+        cert["Certificate"]["DomainName"],
+        "dashboard.asg.example.com"
+    );
+    let secrets = moto.json("secretsmanager", "secretsmanager.ListSecrets", &json!({}));
+    let secret_count = secrets["SecretList"].as_array().map_or(0, Vec::len);
+    assert!(
+        secret_count >= 2,
+        "the cluster's managed secret and the app's secret key: {secrets}"
+    );
+    let pipelines = moto.json(
+        "codepipeline",
+        "CodePipeline_20150709.ListPipelines",
+        &json!({}),
+    );
+    assert_eq!(
+        pipelines["pipelines"].as_array().map_or(0, Vec::len),
+        1,
+        "{pipelines}"
+    );
+    let (status, _) = moto.request(
+        "s3",
+        "HEAD",
+        &format!("/cfnrs-assets-123456789012-us-east-1/{key}"),
+        &[],
+        "",
+    );
+    assert_eq!(status, 200, "the asset object is in the assets bucket");
+
+    // 4. Nothing changed: every stack is a no-op.
+    let run = deploy(&mut cli, &config);
+    run.expect_code(0);
+    for stack in STACKS {
+        assert_eq!(outcome(&run.stdout, stack), "no changes", "{}", run.stdout);
+    }
+    assert!(run.stderr.contains("already in s3://"), "{}", run.stderr);
+
+    // 5a. Another instance type: only the app stack (its launch template) changes.
+    let bigger = write(
+        "bigger.toml",
+        &format!("{base}[[workloads]]\nname = \"web\"\ninstance_type = \"t3.large\"\n"),
+    );
+    let run = deploy(&mut cli, &bigger);
+    run.expect_code(0);
+    for stack in STACKS {
+        let expected = if stack == "refarch-dev-app" {
+            "UPDATE_COMPLETE"
+        } else {
+            "no changes"
+        };
+        assert_eq!(outcome(&run.stdout, stack), expected, "{}", run.stdout);
+    }
+    let templates = launch_templates(&moto);
+    assert_eq!(templates.len(), 1, "{templates:?}");
+    assert_eq!(templates[0].2, "t3.large", "{templates:?}");
+    assert_eq!(templates[0].1, ami, "still the built AMI");
+
+    // 5b. A second workload: a second group behind the same balancer.
+    let two = write(
+        "two.toml",
+        &format!(
+            "{base}[[workloads]]\nname = \"web\"\ninstance_type = \"t3.large\"\n\
+             [[workloads]]\nname = \"admin\"\nhosts = [\"admin\"]\n"
+        ),
+    );
+    let run = deploy(&mut cli, &two);
+    run.expect_code(0);
+    for stack in STACKS {
+        // The data stack publishes the hosts the app answers to (ALLOWED_HOSTS), which gains
+        // the new workload's host; nothing else changes there.
+        let expected = if ["refarch-dev-app", "refarch-dev-data"].contains(&stack) {
+            "UPDATE_COMPLETE"
+        } else {
+            "no changes"
+        };
+        assert_eq!(outcome(&run.stdout, stack), expected, "{}", run.stdout);
+    }
+    assert_eq!(
+        ssm_value(&moto, "/refarch/dev/ALLOWED_HOSTS"),
+        "dashboard.asg.example.com,admin.asg.example.com"
+    );
+    let templates = launch_templates(&moto);
+    assert_eq!(templates.len(), 2, "{templates:?}");
+    assert!(templates.iter().all(|(_, image, _)| *image == ami));
+    let groups = moto.query(
+        "autoscaling",
+        "Action=DescribeAutoScalingGroups&Version=2011-01-01",
+    );
+    assert_eq!(
+        values(&groups.1, "AutoScalingGroupName").len(),
+        2,
+        "{}",
+        groups.1
+    );
+
+    // 6. Destroy: every stack goes; what stays is only what the templates retain on purpose.
+    let run = cli.run(&[
+        "destroy",
+        "--config",
+        &two,
+        "--yes",
+        "--timeout",
+        "5m",
+        "--out",
+        out,
+    ]);
+    run.expect_code(0);
+    for stack in STACKS {
+        assert_eq!(stack_status(&moto, stack), None, "{stack} is gone");
+    }
+    let vpcs = moto.ec2("Action=DescribeVpcs");
+    assert!(
+        !vpcs.contains("172.18.0.0/16"),
+        "the VPC is deleted: {vpcs}"
+    );
+    assert!(
+        launch_templates(&moto).is_empty(),
+        "no launch template left"
+    );
+    let clusters = moto
+        .query("rds", "Action=DescribeDBClusters&Version=2014-10-31")
+        .1;
+    assert!(
+        !clusters.contains("<DBClusterIdentifier>"),
+        "the cluster is deleted (after its final snapshot): {clusters}"
+    );
+    let snapshots = moto
+        .query(
+            "rds",
+            "Action=DescribeDBClusterSnapshots&Version=2014-10-31",
+        )
+        .1;
+    assert!(
+        snapshots.contains("<DBClusterSnapshotIdentifier>"),
+        "DeletionPolicy Snapshot kept a final snapshot: {snapshots}"
+    );
+    assert!(
+        run.stdout.contains("kept") || run.stderr.contains("kept"),
+        "destroy reports what it kept:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        moto.server_errors().is_empty(),
+        "{:?}",
+        moto.server_errors()
+    );
+}
