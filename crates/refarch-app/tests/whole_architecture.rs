@@ -160,7 +160,7 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     let ami = ssm_value(&moto, "/refarch/dev/ami/application");
     assert!(ami.starts_with("ami-"), "{ami}");
     let images = moto.ec2(&format!("Action=DescribeImages&ImageId.1={}", encode(&ami)));
-    assert_eq!(values(&images, "imageId"), [ami.clone()], "{images}");
+    assert_eq!(values(&images, "imageId"), std::slice::from_ref(&ami), "{images}");
     let templates = launch_templates(&moto);
     assert_eq!(templates.len(), 1, "{templates:?}");
     assert!(
