@@ -75,8 +75,9 @@ pub struct DeployArgs {
     /// Name of the change set deploy creates (a stale one of that name is replaced).
     #[arg(long, value_name = "NAME", default_value = DEFAULT_CHANGE_SET_NAME)]
     pub change_set_name: String,
-    /// Longest wait for one stack operation (e.g. 30m, 2h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60m")]
+    /// Longest wait for one stack operation (e.g. 30m, 2h). The default leaves room for stacks
+    /// that build AMIs while they deploy.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "3h")]
     pub timeout: Duration,
     /// AWS settings.
     #[command(flatten)]
