@@ -284,6 +284,26 @@ fn desired_capacity_and_health_check_path_reach_the_templates() {
     assert!(e.contains("`workloads[0].desired_capacity`"), "{e}");
 }
 
+#[test]
+fn database_deletion_protection_reaches_the_cluster_and_the_snapshot_policy_stays() {
+    let cluster = |config: &RefArchConfig| {
+        let assembly = synth::synth(&arch::build(config).expect("builds")).expect("synth");
+        let m = Model::new(&assembly);
+        m.of_type("AWS::RDS::DBCluster")
+            .map(|(_, r)| r.clone())
+            .next()
+            .expect("a cluster")
+    };
+    let mut config = RefArchConfig::default();
+    let on = cluster(&config);
+    assert_eq!(on["Properties"]["DeletionProtection"], true);
+    config.database.deletion_protection = false;
+    let off = cluster(&config);
+    assert_eq!(off["Properties"]["DeletionProtection"], false);
+    assert_eq!(off["DeletionPolicy"], "Snapshot");
+    assert_eq!(off["UpdateReplacePolicy"], "Snapshot");
+}
+
 /// The instances boot the contract's service: the env file and the unit (gunicorn on the
 /// target group's port) are written by user data, which then starts the service.
 #[test]

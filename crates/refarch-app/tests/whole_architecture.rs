@@ -160,7 +160,11 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     let ami = ssm_value(&moto, "/refarch/dev/ami/application");
     assert!(ami.starts_with("ami-"), "{ami}");
     let images = moto.ec2(&format!("Action=DescribeImages&ImageId.1={}", encode(&ami)));
-    assert_eq!(values(&images, "imageId"), std::slice::from_ref(&ami), "{images}");
+    assert_eq!(
+        values(&images, "imageId"),
+        std::slice::from_ref(&ami),
+        "{images}"
+    );
     let templates = launch_templates(&moto);
     assert_eq!(templates.len(), 1, "{templates:?}");
     assert!(
@@ -336,4 +340,58 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
         "{:?}",
         moto.server_errors()
     );
+}
+
+/// Before any change set: a config pinned to another account than the caller's is refused with
+/// one readable error naming both accounts, and nothing is created.
+#[test]
+fn a_pinned_account_that_is_not_the_callers_stops_the_deploy_before_any_change_set() {
+    let Some(moto) = Moto::start("refarch-preflight") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("prod.toml");
+    std::fs::write(&config, "account = \"111111111111\"\n").unwrap();
+    let out = work.path().join("assembly");
+    let mut cli = RefArch::new(&moto, work.path());
+    let run = cli.run(&[
+        "deploy",
+        "--config",
+        config.to_str().unwrap(),
+        "--yes",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    run.expect_code(1);
+    let error: Vec<&str> = run
+        .stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("error: "))
+        .collect();
+    assert!(
+        error[0].starts_with("error: nothing was deployed: pre-flight found"),
+        "{}",
+        run.stderr
+    );
+    let text = error.join("\n");
+    assert!(
+        text.contains(
+            "pinned to account 111111111111, but the credentials are for account 123456789012"
+        ),
+        "{text}"
+    );
+    // The parent zone is missing too, and said so in the same run.
+    assert!(
+        text.contains("hosted zone Z0123456789ABCDEFGHIJ does not exist"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("ServiceError")
+            && !text.contains("Response {")
+            && error.iter().all(|l| l.len() < 400),
+        "short readable lines, no SDK debug output: {text}"
+    );
+    for stack in STACKS {
+        assert_eq!(stack_status(&moto, stack), None, "{stack} was not created");
+    }
 }
