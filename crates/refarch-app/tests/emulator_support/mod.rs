@@ -106,31 +106,13 @@ impl Moto {
     /// A fake SigV4 header names the service, which is how moto routes requests on a bare IP
     /// endpoint (it does not check signatures).
     pub fn query(&self, service: &str, body: &str) -> (u16, String) {
-        let addr = format!("127.0.0.1:{}", self.port);
-        let mut stream = TcpStream::connect(&addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let req = format!(
-            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
-             X-Amz-Date: 20240101T000000Z\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(req.as_bytes()).unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (status, body)
+        self.request(
+            service,
+            "POST",
+            "/",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            body,
+        )
     }
 
     /// One HTTP request with a fake SigV4 header naming `service`; returns (status, body).
