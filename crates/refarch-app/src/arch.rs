@@ -157,29 +157,43 @@ pub fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSet
     }
 }
 
-/// The application's directory as an asset of `stack`, with its archive's hash (packaged
-/// here as synth will package it, so the image's component can check what it downloads).
+/// The SHA-256 of the application archive when the application ships as an asset (no Git
+/// source, no archive URI): packaged here once, as synth will package it, so the image's
+/// component can check what it downloads.
 ///
 /// # Errors
 /// [`ConstructError::InvalidConfig`] naming `application.source_dir` when it cannot be packaged.
-fn app_asset(config: &RefArchConfig, stack: &mut Stack) -> Result<(Asset, String), ConstructError> {
+fn app_archive_sha(config: &RefArchConfig) -> Result<Option<String>, ConstructError> {
+    let a = &config.application;
+    if a.git_url.is_some() || a.archive_uri.is_some() {
+        return Ok(None);
+    }
     let source = AssetSource::directory(config.source_dir());
     let (sha256, _) = synth::assets::package(&source).map_err(|e| {
         ConstructError::config(
-            stack.name(),
+            "application",
             "application.source_dir",
             format!(
                 "cannot package {:?}: {e} (run from the repository root, or set the application's directory)",
-                config.application.source_dir
+                a.source_dir
             ),
         )
     })?;
-    Ok((stack.add_asset("AppSource", source)?, sha256))
+    Ok(Some(sha256))
+}
+
+/// The application's directory as an asset of `stack`.
+fn app_asset(config: &RefArchConfig, stack: &mut Stack) -> Result<Asset, ConstructError> {
+    stack.add_asset("AppSource", AssetSource::directory(config.source_dir()))
 }
 
 /// The application layer's source: the configured Git repository or archive, else the
-/// application directory as an asset of `stack`.
-fn app_source(config: &RefArchConfig, stack: &mut Stack) -> Result<AppSource, ConstructError> {
+/// application directory as an asset of `stack` (whose archive hash is `sha256`).
+fn app_source(
+    config: &RefArchConfig,
+    stack: &mut Stack,
+    sha256: Option<&str>,
+) -> Result<AppSource, ConstructError> {
     let a = &config.application;
     Ok(match (&a.git_url, &a.archive_uri) {
         (Some(url), _) => AppSource::Git {
@@ -189,11 +203,18 @@ fn app_source(config: &RefArchConfig, stack: &mut Stack) -> Result<AppSource, Co
         },
         (None, Some(uri)) => AppSource::Archive { uri: uri.clone() },
         (None, None) => {
-            let (asset, sha256) = app_asset(config, stack)?;
+            let sha256 = sha256.ok_or_else(|| {
+                ConstructError::config(
+                    stack.name(),
+                    "application.source_dir",
+                    "the application archive was not packaged",
+                )
+            })?;
+            let asset = app_asset(config, stack)?;
             AppSource::Asset {
                 uri: asset.s3_uri(),
                 object_arn: asset.object_arn(),
-                sha256,
+                sha256: sha256.to_owned(),
             }
         }
     })
@@ -207,7 +228,11 @@ struct Parts {
     images: AmiPipeline,
 }
 
-fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, ConstructError> {
+fn network_and_data(
+    config: &RefArchConfig,
+    app: &mut App,
+    archive_sha: Option<&str>,
+) -> Result<Parts, ConstructError> {
     let mut network = stack(
         config,
         "network",
@@ -249,7 +274,7 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
         "images",
         "AMI layering: system, middleware, application (EC2 Image Builder)",
     )?;
-    let source = app_source(config, &mut images)?;
+    let source = app_source(config, &mut images, archive_sha)?;
     let pipeline = AmiPipeline::new(
         &mut images.root(),
         "Ami",
@@ -287,12 +312,13 @@ fn network_and_data(config: &RefArchConfig, app: &mut App) -> Result<Parts, Cons
 /// [`ConstructError`] naming the construct path and field of any invalid setting.
 pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     let mut app = App::new();
+    let archive_sha = app_archive_sha(config)?;
     let Parts {
         vpc,
         db,
         settings,
         images,
-    } = network_and_data(config, &mut app)?;
+    } = network_and_data(config, &mut app, archive_sha.as_deref())?;
 
     let mut web = stack(
         config,
@@ -409,7 +435,7 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
                 (bucket.into(), key.into())
             }
             None => {
-                let (asset, _) = app_asset(config, &mut delivery)?;
+                let asset = app_asset(config, &mut delivery)?;
                 (asset.bucket_name(), asset.object_key())
             }
         };
@@ -461,8 +487,10 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
 pub fn local_env(config: &RefArchConfig) -> Result<String, ConstructError> {
     // The local profile needs no AWS resources: render it from the same settings model, with
     // the database settings of a stand-in cluster built in a scratch app.
+    // Its images stack is thrown away, so the application archive needs no packaging.
     let mut scratch = App::new();
-    Ok(network_and_data(config, &mut scratch)?
+    let unpackaged = "0".repeat(64);
+    Ok(network_and_data(config, &mut scratch, Some(&unpackaged))?
         .settings
         .local_dotenv())
 }

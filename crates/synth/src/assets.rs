@@ -66,10 +66,25 @@ pub(crate) fn stage(
 ) -> (Vec<StagedAsset>, BTreeMap<(String, String), String>) {
     let mut staged: Vec<StagedAsset> = Vec::new();
     let mut keys = BTreeMap::new();
+    // A source declared by several stacks is packaged once.
+    let mut packaged: Vec<(&AssetSource, io::Result<(String, Vec<u8>)>)> = Vec::new();
     for stack in app.stacks() {
         for decl in stack.assets() {
             let declared = (stack.name().to_owned(), decl.id.clone());
-            match package(&decl.source) {
+            let result = match packaged.iter().find(|(src, _)| **src == decl.source) {
+                Some((_, Ok(done))) => Ok(done.clone()),
+                Some((_, Err(e))) => Err(io::Error::new(e.kind(), e.to_string())),
+                None => {
+                    let result = package(&decl.source);
+                    let copy = match &result {
+                        Ok(done) => Ok(done.clone()),
+                        Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+                    };
+                    packaged.push((&decl.source, copy));
+                    result
+                }
+            };
+            match result {
                 Ok((hash, archive)) => {
                     match staged.iter_mut().find(|s| s.hash == hash) {
                         Some(s) => s.declared_by.push(declared.clone()),
