@@ -58,6 +58,9 @@ impl StagedAsset {
     }
 }
 
+/// A packaging's outcome: `(sha256, archive)`, or why it failed.
+type Packaged = Result<(String, Vec<u8>), String>;
+
 /// Every asset of `app`, staged, plus the object key of each `(stack, id)` declaration.
 /// Unreadable sources are reported in `diags` with the declaring stack and asset path.
 pub(crate) fn stage(
@@ -67,21 +70,16 @@ pub(crate) fn stage(
     let mut staged: Vec<StagedAsset> = Vec::new();
     let mut keys = BTreeMap::new();
     // A source declared by several stacks is packaged once.
-    let mut packaged: Vec<(&AssetSource, io::Result<(String, Vec<u8>)>)> = Vec::new();
+    let mut packaged: Vec<(&AssetSource, Packaged)> = Vec::new();
     for stack in app.stacks() {
         for decl in stack.assets() {
             let declared = (stack.name().to_owned(), decl.id.clone());
             let result = match packaged.iter().find(|(src, _)| **src == decl.source) {
-                Some((_, Ok(done))) => Ok(done.clone()),
-                Some((_, Err(e))) => Err(io::Error::new(e.kind(), e.to_string())),
+                Some((_, done)) => done.clone(),
                 None => {
-                    let result = package(&decl.source);
-                    let copy = match &result {
-                        Ok(done) => Ok(done.clone()),
-                        Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
-                    };
-                    packaged.push((&decl.source, copy));
-                    result
+                    let done = package(&decl.source).map_err(|e| e.to_string());
+                    packaged.push((&decl.source, done.clone()));
+                    done
                 }
             };
             match result {
