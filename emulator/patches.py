@@ -65,6 +65,10 @@ a fix is still needed.
  21. An update also updates the resources whose template is unchanged but whose resolved
      properties changed, e.g. an instance whose `Ref` names a replaced cluster (stock: only
      resources whose template text changed, so they keep pointing at the deleted one).
+ 22. A change set for an unchanged template is a change when an `AWS::SSM::Parameter::Value<…>`
+     parameter now resolves to another value (e.g. a new AMI id published by another stack):
+     it lists a Modify of every resource that refers to the parameter, as CloudFormation
+     does (stock: "didn't contain changes", so a new AMI never reaches a launch template).
 """
 
 import json
@@ -877,6 +881,61 @@ def fix_dependent_updates():
     parsing.ResourceMap.update = update
 
 
+def fix_resolved_ssm_parameter_changes():
+    """Fix 22."""
+    original = models.CloudFormationBackend.create_change_set
+
+    def refers_to(node, key):
+        if isinstance(node, dict):
+            if node.get("Ref") == key:
+                return True
+            sub = node.get("Fn::Sub")
+            text = sub[0] if isinstance(sub, list) and sub else sub
+            if isinstance(text, str) and "${" + key + "}" in text:
+                return True
+            return any(refers_to(v, key) for v in node.values())
+        if isinstance(node, list):
+            return any(refers_to(v, key) for v in node)
+        return False
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs):
+        cs_id, stack_id = original(self, stack_name, change_set_name, template, parameters,
+                                   *args, **kwargs)
+        cs = self.change_sets.get(cs_id)
+        if cs is None or cs.status != "FAILED" or cs.change_set_type != "UPDATE":
+            return cs_id, stack_id
+        stack = self.stacks.get(stack_id)
+        resource_map = getattr(stack, "resource_map", None)
+        if resource_map is None:
+            return cs_id, stack_id
+        template_dict = cs.template_dict or {}
+        changed = []
+        for key, slot in (template_dict.get("Parameters") or {}).items():
+            kind = slot.get("Type", "")
+            name = (parameters or {}).get(key, slot.get("Default"))
+            if not kind.startswith("AWS::SSM::Parameter::Value<") or not name:
+                continue
+            try:
+                now = resource_map.parse_ssm_parameter(name, kind)
+            except Exception:  # noqa: BLE001 - a missing parameter fails at execution
+                continue
+            if now != resource_map.resolved_parameters.get(key):
+                changed.append(key)
+        if not changed:
+            return cs_id, stack_id
+        from moto.cloudformation.models import Change
+
+        for logical_id, resource in (template_dict.get("Resources") or {}).items():
+            if any(refers_to(resource.get("Properties") or {}, key) for key in changed):
+                cs.changes.append(Change(action="Modify", logical_resource_id=logical_id,
+                                         resource_type=resource.get("Type")))
+        if cs.changes:
+            cs.status, cs.execution_status, cs.status_reason = "CREATE_COMPLETE", "AVAILABLE", None
+        return cs_id, stack_id
+
+    models.CloudFormationBackend.create_change_set = create_change_set
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -897,3 +956,4 @@ def apply_all():
     fix_ssm_parameters()
     fix_kms_key_deletes()
     fix_dependent_updates()
+    fix_resolved_ssm_parameter_changes()

@@ -160,3 +160,40 @@ def test_semantic_version_limits(emu, stack_name, version, ok):
         "Properties": {"Name": stack_name[:60].replace(".", "-"), "Version": version, "Platform": "Linux",
                        "Data": "schemaVersion: 1.0\nphases:\n  - name: build\n    steps: [{name: s, action: ExecuteBash}]\n"}}}))
     expect(stack, "CREATE_COMPLETE" if ok else "ROLLBACK_COMPLETE")
+
+
+def test_a_new_value_of_an_ssm_typed_parameter_is_a_change_of_what_refers_to_it(emu, stack_name):
+    """Fix 22: the template is unchanged, the SSM parameter it reads has a new value (another
+    stack published a new AMI id): the change set modifies the resources that refer to the
+    parameter, and executing it updates them; with the value unchanged it has no changes."""
+    ssm = emu.client("ssm")
+    cfn = emu.client("cloudformation")
+    name = f"/{stack_name}/ami"
+    ssm.put_parameter(Name=name, Value="ami-11111111111111111", Type="String")
+    body = {
+        "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": name}},
+        "Resources": {
+            "Copy": {"Type": "AWS::SSM::Parameter", "Properties": {
+                "Name": f"{name}-copy", "Type": "String", "Value": {"Ref": "Ami"}}},
+            "Other": {"Type": "AWS::SSM::Parameter", "Properties": {
+                "Name": f"{name}-other", "Type": "String", "Value": "fixed"}},
+        },
+    }
+    expect(deploy(emu, stack_name, body), "CREATE_COMPLETE")
+
+    unchanged = cfn.create_change_set(StackName=stack_name, ChangeSetName="same",
+                                      ChangeSetType="UPDATE", TemplateBody=json.dumps(body))
+    desc = cfn.describe_change_set(ChangeSetName=unchanged["Id"])
+    assert desc["Status"] == "FAILED" and "didn't contain changes" in desc["StatusReason"]
+    cfn.delete_change_set(ChangeSetName=unchanged["Id"])
+
+    ssm.put_parameter(Name=name, Value="ami-22222222222222222", Type="String", Overwrite=True)
+    changed = cfn.create_change_set(StackName=stack_name, ChangeSetName="new-ami",
+                                    ChangeSetType="UPDATE", TemplateBody=json.dumps(body))
+    desc = cfn.describe_change_set(ChangeSetName=changed["Id"])
+    assert desc["Status"] == "CREATE_COMPLETE", desc.get("StatusReason")
+    modified = [c["ResourceChange"]["LogicalResourceId"] for c in desc["Changes"]]
+    assert modified == ["Copy"]
+    cfn.execute_change_set(ChangeSetName=changed["Id"])
+    assert ssm.get_parameter(Name=f"{name}-copy")["Parameter"]["Value"] == "ami-22222222222222222"
+    assert ssm.get_parameter(Name=f"{name}-other")["Parameter"]["Value"] == "fixed"

@@ -12,7 +12,9 @@
 //! 5. a config change of the instance type updates only the app stack (its launch template);
 //!    a new workload adds a second group and launch template to the app stack and its host to
 //!    the data stack's `ALLOWED_HOSTS` setting, and changes nothing else;
-//! 6. `destroy` deletes every stack and leaves only what is retained on purpose.
+//! 6. an edit of the application builds a new application image and rolls both groups onto
+//!    its AMI (network and data unchanged);
+//! 7. `destroy` deletes every stack and leaves only what is retained on purpose.
 //!
 //! Skipped with a loud message when `MOTO_PYTHON` is unset (fails instead when `CI` is set);
 //! `scripts/test.sh` sets it.
@@ -85,8 +87,18 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
         std::fs::write(&path, text).unwrap();
         path.to_str().expect("UTF-8 temp path").to_owned()
     };
-    // A short-lived environment: the cluster may be deleted (its final snapshot is still taken).
-    let base = "[database]\ndeletion_protection = false\n";
+    // The application from a copy of app/, so the test can edit it; a short-lived environment:
+    // the cluster may be deleted (its final snapshot is still taken).
+    let app_dir = work.path().join("app");
+    copy_dir(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../app")),
+        &app_dir,
+    );
+    let base = format!(
+        "[application]\nsource_dir = {:?}\n[database]\ndeletion_protection = false\n",
+        app_dir.to_str().expect("UTF-8 temp path")
+    );
+    let base = base.as_str();
     let config = write("dev.toml", base);
     let mut cli = RefArch::new(&moto, work.path());
 
@@ -288,6 +300,34 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
         groups.1
     );
 
+    // 5c. An edit of the application: a new archive, so a new application image (the system
+    //     and middleware images stay), its AMI in both launch templates, and the pipeline
+    //     migrating from the new object; network and data do not change.
+    std::fs::write(app_dir.join("VERSION"), "2\n").unwrap();
+    let run = deploy(&mut cli, &two);
+    run.expect_code(0);
+    for stack in STACKS {
+        let expected = if ["refarch-dev-network", "refarch-dev-data"].contains(&stack) {
+            "no changes"
+        } else {
+            "UPDATE_COMPLETE"
+        };
+        assert_eq!(outcome(&run.stdout, stack), expected, "{}", run.stdout);
+    }
+    let new_ami = ssm_value(&moto, "/refarch/dev/ami/application");
+    assert_ne!(new_ami, ami, "a new application image");
+    let templates = launch_templates(&moto);
+    assert_eq!(templates.len(), 2, "{templates:?}");
+    assert!(
+        templates.iter().all(|(_, image, _)| *image == new_ami),
+        "both groups launch the new AMI {new_ami}: {templates:?}"
+    );
+    assert!(
+        run.stderr.contains("uploaded"),
+        "the new archive is uploaded: {}",
+        run.stderr
+    );
+
     // 6. Destroy: every stack goes; what stays is only what the templates retain on purpose.
     let run = cli.run(&[
         "destroy",
@@ -393,5 +433,20 @@ fn a_pinned_account_that_is_not_the_callers_stops_the_deploy_before_any_change_s
     );
     for stack in STACKS {
         assert_eq!(stack_status(&moto, stack), None, "{stack} was not created");
+    }
+}
+
+/// Copies the directory tree `from` to `to` (files and directories only).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
