@@ -470,6 +470,19 @@ pub async fn destroy_with(
 ) -> Result<Vec<DestroyOutcome>, DeployError> {
     let assembly = Assembly::load(assembly_dir)?;
     let stacks = assembly.select(&args.stacks, false)?;
+    // Only the account matters here: deleting in the wrong account is the one mistake that
+    // cannot be undone (hosted zones and template sizes are a deploy's concern).
+    let mut requirements = crate::preflight::requirements(&stacks, None);
+    requirements.zones.clear();
+    requirements.oversized.clear();
+    let problems = crate::preflight::check(
+        &requirements,
+        &crate::preflight::AwsProbe::new(config, timing),
+    )
+    .await;
+    if !problems.is_empty() {
+        return Err(DeployError::Preflight(problems));
+    }
     destroy_assembly(&client_for(config, timing), &stacks, observer, cancel).await
 }
 

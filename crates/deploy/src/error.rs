@@ -157,7 +157,7 @@ pub enum DeployError {
     Assembly(#[from] AssemblyError),
     /// Pre-flight found reasons the deploy cannot succeed; nothing was started.
     #[error(
-        "nothing was deployed: pre-flight found {} problem(s):{}",
+        "nothing was done: pre-flight found {} problem(s):{}",
         .0.len(),
         list(.0)
     )]

@@ -44,10 +44,10 @@ pub struct Requirements {
 /// One reason the deploy cannot start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// The credentials belong to another account than the one the stack is pinned to.
+    /// The credentials belong to another account than the one these stacks are pinned to.
     WrongAccount {
-        /// Stack name.
-        stack: String,
+        /// The stacks pinned to `pinned`.
+        stacks: Vec<String>,
         /// The account in the manifest.
         pinned: String,
         /// The caller's account (STS GetCallerIdentity).
@@ -75,14 +75,17 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::WrongAccount {
-                stack,
+                stacks,
                 pinned,
                 caller,
             } => write!(
                 f,
-                "stack {stack} is pinned to account {pinned}, but the credentials are for account \
+                "{} {} {} pinned to account {pinned}, but the credentials are for account \
                  {caller}: use the profile of account {pinned} (--profile), or change the pinned \
-                 account in the configuration"
+                 account in the configuration",
+                if stacks.len() == 1 { "stack" } else { "stacks" },
+                stacks.join(", "),
+                if stacks.len() == 1 { "is" } else { "are" },
             ),
             Problem::ZoneMissing(z) => {
                 write!(
@@ -184,15 +187,23 @@ pub async fn check(req: &Requirements, probe: &impl Probe) -> Vec<Problem> {
     if !req.accounts.is_empty() {
         match probe.caller_account().await {
             Ok(caller) => {
-                for (stack, pinned) in &req.accounts {
-                    if *pinned != caller {
-                        problems.push(Problem::WrongAccount {
-                            stack: stack.clone(),
-                            pinned: pinned.clone(),
-                            caller: caller.clone(),
-                        });
+                // One problem per pinned account, naming its stacks in order.
+                let mut wrong: Vec<(String, Vec<String>)> = Vec::new();
+                for (stack, pinned) in req.accounts.iter().filter(|(_, p)| *p != caller) {
+                    match wrong.iter_mut().find(|(p, _)| p == pinned) {
+                        Some((_, stacks)) => stacks.push(stack.clone()),
+                        None => wrong.push((pinned.clone(), vec![stack.clone()])),
                     }
                 }
+                problems.extend(
+                    wrong
+                        .into_iter()
+                        .map(|(pinned, stacks)| Problem::WrongAccount {
+                            stacks,
+                            pinned,
+                            caller: caller.clone(),
+                        }),
+                );
             }
             Err(error) => problems.push(Problem::CheckFailed {
                 what: "the caller's account (sts:GetCallerIdentity)".into(),
@@ -375,12 +386,17 @@ mod tests {
         };
         let problems = block_on(check(&req, &probe));
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert_eq!(problems.len(), 5, "{text:#?}");
-        assert!(text[0].contains("stack net is pinned to account 111111111111"));
-        assert!(text[0].contains("account 222222222222"));
-        assert!(text[2].contains("hosted zone ZPARENT does not exist"));
-        assert!(text[3].contains("construct app/Zone/Delegation"));
-        assert!(text[4].contains("--template-bucket"));
+        assert_eq!(problems.len(), 4, "{text:#?}");
+        assert!(
+            text[0].starts_with(
+                "stacks net, app are pinned to account 111111111111, but the credentials are for account 222222222222"
+            ),
+            "{}",
+            text[0]
+        );
+        assert!(text[1].contains("hosted zone ZPARENT does not exist"));
+        assert!(text[2].contains("construct app/Zone/Delegation"));
+        assert!(text[3].contains("--template-bucket"));
         // With a bucket the size is fine; with the right account and zone nothing is wrong.
         let req = requirements(&[&net, &app], Some("bucket"));
         let probe = FakeProbe {

@@ -383,9 +383,9 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
 }
 
 /// Before any change set: a config pinned to another account than the caller's is refused with
-/// one readable error naming both accounts, and nothing is created.
+/// one readable error naming both accounts, and nothing is created; `destroy` refuses too.
 #[test]
-fn a_pinned_account_that_is_not_the_callers_stops_the_deploy_before_any_change_set() {
+fn a_pinned_account_that_is_not_the_callers_stops_deploy_and_destroy_before_anything_happens() {
     let Some(moto) = Moto::start("refarch-preflight") else {
         return;
     };
@@ -409,7 +409,7 @@ fn a_pinned_account_that_is_not_the_callers_stops_the_deploy_before_any_change_s
         .skip_while(|l| !l.starts_with("error: "))
         .collect();
     assert!(
-        error[0].starts_with("error: nothing was deployed: pre-flight found"),
+        error[0].starts_with("error: nothing was done: pre-flight found"),
         "{}",
         run.stderr
     );
@@ -434,6 +434,24 @@ fn a_pinned_account_that_is_not_the_callers_stops_the_deploy_before_any_change_s
     for stack in STACKS {
         assert_eq!(stack_status(&moto, stack), None, "{stack} was not created");
     }
+
+    // `destroy --yes` in the wrong account is refused the same way, before any deletion.
+    let run = cli.run(&[
+        "destroy",
+        "--config",
+        config.to_str().unwrap(),
+        "--yes",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("error: nothing was done: pre-flight found 1 problem(s)")
+            && run.stderr.contains("pinned to account 111111111111"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Copies the directory tree `from` to `to` (files and directories only).
