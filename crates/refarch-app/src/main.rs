@@ -124,6 +124,18 @@ fn synth_to(config: &RefArchConfig, out: &Path) -> anyhow::Result<synth::Assembl
     Ok(assembly)
 }
 
+/// Writes `text` to stdout. A reader that went away (`refarch-app synth --stdout | head`) is a
+/// normal end, as for `cat` and `git`: the command stops quietly with success.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to standard output")),
+    }
+}
+
 fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
     constructs::resources::schema_for(type_name).map(|s| s.create_only)
 }
@@ -135,7 +147,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let assembly = synth_to(&config, &out)?;
             if stdout {
                 for s in &assembly.stacks {
-                    print!("{}", s.body);
+                    emit(&s.body)?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -162,11 +174,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schema => {
             let schema = schemars::schema_for!(RefArchConfig);
-            println!("{}", serde_json::to_string_pretty(&schema)?);
+            emit(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Contract => {
-            print!("{}", refarch_app::contract::contract().json());
+            emit(&refarch_app::contract::contract().json())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Env { profile } => {
@@ -175,7 +187,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Profile::Local => arch::local_env(&config)?,
                 Profile::Cloud => arch::cloud_env(&config),
             };
-            print!("{text}");
+            emit(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
