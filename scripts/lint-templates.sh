@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Lint oracle: run cfn-lint and checkov over every *.template.json under the given directories.
+# Lint oracle: run cfn-lint, checkov and AWS's cloudformation-validate over every
+# *.template.json under the given directories.
 #
 # Usage: scripts/lint-templates.sh DIR...
 #
 # Fails (exit 1) if cfn-lint reports anything (error, warning or informational: any non-zero
-# exit code) or if checkov reports any failed check. Findings are suppressed per resource in
+# exit code), if checkov reports any failed check, or if cloudformation-validate reports an error
+# or a warning (its informational findings are listed, not failed on). Findings are suppressed per resource in
 # the template's Metadata, with a reason:
 #   "Metadata": {"cfn-lint": {"config": {"ignore_checks": ["W3690"],
 #                                        "ignore_reasons": {"W3690": "why"}}},
@@ -21,6 +23,8 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CFN_LINT="${CFN_LINT:-$repo_root/.venv/tools/bin/cfn-lint}"
 CHECKOV="${CHECKOV:-$repo_root/.venv/checkov/bin/checkov}"
+# cloudformation-validate lives in the same venv as cfn-lint.
+CFN_VALIDATE_PYTHON="${CFN_VALIDATE_PYTHON:-$(dirname "$CFN_LINT")/python}"
 # The tools are installed without pre-compiled bytecode; let them cache it on first use.
 unset PYTHONDONTWRITEBYTECODE
 
@@ -29,7 +33,7 @@ if [[ $# -eq 0 ]]; then
     exit 2
 fi
 
-for tool in "$CFN_LINT" "$CHECKOV"; do
+for tool in "$CFN_LINT" "$CHECKOV" "$CFN_VALIDATE_PYTHON"; do
     if [[ ! -x "$tool" ]]; then
         echo "lint-templates: error: $tool is not an executable; run scripts/test.sh once (it installs the tools) or set CFN_LINT / CHECKOV" >&2
         exit 2
@@ -92,6 +96,18 @@ if [[ $rc -ne 0 ]]; then
     status=1
 else
     echo "lint-templates: checkov ok"
+fi
+
+# cloudformation-validate: AWS's offline validator, one process for all templates.
+set +e
+"$CFN_VALIDATE_PYTHON" "$repo_root/scripts/cfn-validate.py" "${templates[@]}"
+rc=$?
+set -e
+if [[ $rc -ne 0 ]]; then
+    echo "lint-templates: cloudformation-validate FAILED (exit code $rc)" >&2
+    status=1
+else
+    echo "lint-templates: cloudformation-validate ok"
 fi
 
 exit "$status"
