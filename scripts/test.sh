@@ -22,7 +22,7 @@
 #   emulator .venv/moto/bin/python -m pytest emulator/tests -q: the emulator's providers, its
 #            answers to bad templates, and the whole reference assembly (the refarch phase's
 #            output, REFARCH_ASSEMBLY) deployed to it and deleted; "no tests ran" is a failure
-#   lint     scripts/lint-templates.sh target/synth-out (cfn-lint + checkov)
+#   lint     scripts/lint-templates.sh target/synth-out (cfn-lint, checkov, cloudformation-validate)
 #   boot     scripts/boot-test.sh: the sample app (app/) booted as an instance would, against
 #            moto and a real PostgreSQL (health check, sign-in, password rotation, missing
 #            parameter, local profile); installs the app venv and PostgreSQL if missing
