@@ -313,12 +313,38 @@ impl RefArchConfig {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
+        // Errors read `FILE:LINE:COLUMN: field `dotted.path`: what is wrong`, in both formats.
         let config: RefArchConfig = if path.extension().is_some_and(|e| e == "toml") {
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            let de = toml::Deserializer::new(&text);
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let inner = e.inner();
+                let (line, column) = inner
+                    .span()
+                    .map_or((0, 0), |span| line_column(&text, span.start));
+                anyhow::anyhow!(
+                    "{}:{line}:{column}: field `{}`: {}",
+                    path.display(),
+                    e.path(),
+                    inner.message().trim_end()
+                )
+            })?
         } else {
             let de = &mut serde_json::Deserializer::from_str(&text);
             serde_path_to_error::deserialize(de).map_err(|e| {
-                anyhow::anyhow!("{}: field `{}`: {}", path.display(), e.path(), e.inner())
+                let inner = e.inner();
+                // serde_json's message ends with " at line L column C"; say it once, up front.
+                let message = inner.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m)
+                    .to_owned();
+                anyhow::anyhow!(
+                    "{}:{}:{}: field `{}`: {message}",
+                    path.display(),
+                    inner.line(),
+                    inner.column(),
+                    e.path()
+                )
             })?
         };
         config.validate()?;
@@ -587,6 +613,18 @@ impl RefArchConfig {
     }
 }
 
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut end = at.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -655,12 +693,48 @@ mod tests {
         let e = RefArchConfig::load(&path)
             .expect_err("unknown field")
             .to_string();
-        assert!(e.contains("network") && e.contains("az_cuont"), "{e}");
+        assert_eq!(
+            e,
+            format!(
+                "{}:1:23: field `network.az_cuont`: unknown field `az_cuont`, expected one of \
+                 `cidr`, `az_count`, `subnet_mask`, `nat`, `interface_endpoints`",
+                path.display()
+            )
+        );
         let toml_path = dir.path().join("c.toml");
-        std::fs::write(&toml_path, "[[workloads]]\nmin_size = \"two\"\n").expect("write");
+        std::fs::write(
+            &toml_path,
+            "# workloads\n[[workloads]]\nmin_size = \"two\"\n",
+        )
+        .expect("write");
         let e = RefArchConfig::load(&toml_path)
             .expect_err("bad type")
             .to_string();
-        assert!(e.contains("min_size"), "{e}");
+        assert_eq!(
+            e,
+            format!(
+                "{}:3:12: field `workloads[0].min_size`: invalid type: string \"two\", expected u32",
+                toml_path.display()
+            )
+        );
+        std::fs::write(&toml_path, "[network]\naz_cuont = 3\n").expect("write");
+        let e = RefArchConfig::load(&toml_path)
+            .expect_err("unknown field")
+            .to_string();
+        assert!(
+            e.starts_with(&format!(
+                "{}:2:1: field `network.az_cuont`: unknown field `az_cuont`",
+                toml_path.display()
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn line_and_column_count_characters_from_one() {
+        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_column("x", 0), (1, 1));
+        assert_eq!(line_column("x", 99), (1, 2));
+        assert_eq!(line_column("é", 1), (1, 1), "inside a character: its start");
     }
 }
