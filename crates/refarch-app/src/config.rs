@@ -313,6 +313,23 @@ impl RefArchConfig {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
+        // serde accepts a list where a struct is expected (its fields in order), so
+        // `network = ["10.1.0.0/16", 3]` would pass; the schema says what is a table.
+        let generic: Option<serde_json::Value> = if path.extension().is_some_and(|e| e == "toml") {
+            toml::from_str::<toml::Value>(&text)
+                .ok()
+                .and_then(|v| serde_json::to_value(v).ok())
+        } else {
+            serde_json::from_str(&text).ok()
+        };
+        if let Some(value) = generic {
+            let schema = serde_json::to_value(schemars::schema_for!(RefArchConfig))?;
+            let mut problems = Vec::new();
+            check_shapes(&value, &schema, &schema, "", &mut problems);
+            if !problems.is_empty() {
+                bail!("{}: {}", path.display(), problems.join("; "));
+            }
+        }
         // Errors read `FILE:LINE:COLUMN: field `dotted.path`: what is wrong`, in both formats.
         let config: RefArchConfig = if path.extension().is_some_and(|e| e == "toml") {
             let de = toml::Deserializer::new(&text);
@@ -613,6 +630,76 @@ impl RefArchConfig {
     }
 }
 
+/// Reports, with its dotted path, every list given where the schema expects a table (an
+/// object): serde would read a struct from a list of its fields in order.
+fn check_shapes(
+    value: &serde_json::Value,
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    path: &str,
+    problems: &mut Vec<String>,
+) {
+    use serde_json::Value as J;
+    // Follow `$ref` and the non-null arm of `Option`s (`anyOf`/`oneOf` with a null).
+    let mut schema = schema;
+    for _ in 0..8 {
+        if let Some(r) = schema.get("$ref").and_then(J::as_str) {
+            match r
+                .strip_prefix("#/")
+                .and_then(|p| root.pointer(&format!("/{p}")))
+            {
+                Some(target) => schema = target,
+                None => return,
+            }
+        } else if let Some(arms) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(J::as_array)
+        {
+            match arms
+                .iter()
+                .find(|a| a.get("type").and_then(J::as_str) != Some("null"))
+            {
+                Some(arm) => schema = arm,
+                None => return,
+            }
+        } else {
+            break;
+        }
+    }
+    let is_object = schema.get("type").and_then(J::as_str) == Some("object")
+        || schema.get("properties").is_some();
+    match value {
+        J::Array(items) if is_object => problems.push(format!(
+            "field `{}`: expected a table, found a list of {} item(s)",
+            if path.is_empty() { "(top level)" } else { path },
+            items.len()
+        )),
+        J::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    check_shapes(item, item_schema, root, &format!("{path}[{i}]"), problems);
+                }
+            }
+        }
+        J::Object(fields) => {
+            if let Some(props) = schema.get("properties").and_then(J::as_object) {
+                for (k, v) in fields {
+                    if let Some(field_schema) = props.get(k) {
+                        let child = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        check_shapes(v, field_schema, root, &child, problems);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// 1-based line and column (in characters) of byte offset `at` in `text`.
 fn line_column(text: &str, at: usize) -> (usize, usize) {
     let mut end = at.min(text.len());
@@ -728,6 +815,29 @@ mod tests {
             )),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_list_where_a_table_belongs_is_refused_naming_the_field() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "network = [\"10.1.0.0/16\", 3]\n").expect("write");
+        let e = RefArchConfig::load(&path).expect_err("shape").to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: field `network`: expected a table, found a list of 2 item(s)",
+                path.display()
+            )
+        );
+        let json = dir.path().join("c.json");
+        std::fs::write(&json, r#"{"workloads": [["web"]], "database": [1]}"#).expect("write");
+        let e = RefArchConfig::load(&json).expect_err("shape").to_string();
+        assert!(e.contains("field `workloads[0]`: expected a table"), "{e}");
+        assert!(e.contains("field `database`: expected a table"), "{e}");
+        // Lists where lists belong are fine.
+        std::fs::write(&path, "[[workloads]]\nhosts = [\"a\", \"b\"]\n").expect("write");
+        RefArchConfig::load(&path).expect("valid");
     }
 
     #[test]
