@@ -69,7 +69,7 @@ ensure_venv() {
 ensure_venv refarch-app "$repo_root/app/requirements-dev.txt" "$repo_root/app/requirements.txt"
 # The emulator's venv is shared with scripts/test.sh: use it when it has the pinned moto.
 moto_pin="$(grep -o '^moto\[server\]==[^ ]*' scripts/requirements-moto.txt | sed 's/.*==//')"
-if ! "$venv_root/moto/bin/python" -c "import sys, moto, moto.server; sys.exit(moto.__version__ != '$moto_pin')" 2>/dev/null; then
+if ! "$venv_root/moto/bin/python" -c "import sys, moto, moto.server, jsonschema, regress; sys.exit(moto.__version__ != '$moto_pin')" 2>/dev/null; then
     ensure_venv moto "$repo_root/scripts/requirements-moto.txt"
 fi
 

@@ -458,7 +458,9 @@ def run(args, procs: Processes) -> None:
     # The emulator, with what the data stack creates.
     moto_port = free_port()
     endpoint = f"http://127.0.0.1:{moto_port}"
-    moto = procs.start([args.moto_python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)], work / "moto.log")
+    # The project's emulator (moto with its fixes and providers), as the deploy tests use it.
+    server = Path(__file__).resolve().parent.parent / "emulator" / "server.py"
+    moto = procs.start([args.moto_python, str(server), "-H", "127.0.0.1", "-p", str(moto_port)], work / "moto.log")
     aws_env = {
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "boot-test",
