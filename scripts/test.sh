@@ -54,6 +54,11 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 PYTHON="${PYTHON:-python3}"
+# Plain text when the output is a log, not a terminal: cargo decides by itself, but some tools
+# (trybuild's termcolor) colour unless NO_COLOR is set.
+if [[ ! -t 1 ]]; then
+    export NO_COLOR=1 CARGO_TERM_COLOR=never
+fi
 # Let the tools cache their bytecode in the venvs (they are installed with --no-compile);
 # without the cache every cfn-lint/checkov start recompiles its modules (2 s -> 10 s).
 unset PYTHONDONTWRITEBYTECODE
