@@ -537,7 +537,18 @@ impl AuroraServerless {
                 monitoring_role_arn: Some(monitoring.attr_arn()),
                 ..rds::DbInstance::new()
             };
-            instances.push(s.resource(&instance_id, instance)?);
+            // Explicitly `Delete`: an instance of an Aurora cluster holds no data of its own (the
+            // cluster's storage does, with its Snapshot policies), and CloudFormation refuses
+            // `Snapshot` on a cluster's instances.
+            instances.push(s.resource_with(
+                &instance_id,
+                instance,
+                ResourceOptions {
+                    deletion_policy: Some(DeletionPolicy::Delete),
+                    update_replace_policy: Some(DeletionPolicy::Delete),
+                    ..ResourceOptions::default()
+                },
+            )?);
         }
         Ok(AuroraServerless {
             cluster,

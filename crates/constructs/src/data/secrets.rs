@@ -6,7 +6,7 @@ use crate::error::ConstructError;
 use crate::fns;
 use crate::iam::Statement;
 use crate::resources::secretsmanager;
-use crate::tree::{Handle, Scope};
+use crate::tree::{DeletionPolicy, Handle, ResourceOptions, Scope};
 use crate::value::Value;
 
 use super::aurora::SecretRef;
@@ -233,7 +233,7 @@ impl AppSecrets {
                     format!("{}: use 32 to 4096 characters", spec.length),
                 ));
             }
-            let handle = s.resource(
+            let handle = s.resource_with(
                 &spec.name,
                 secretsmanager::Secret {
                     name: Some(props.path.name(&spec.name).into()),
@@ -250,6 +250,13 @@ impl AppSecrets {
                         .into(),
                     ),
                     ..secretsmanager::Secret::new()
+                },
+                // Explicitly `Delete`: the value is generated, so a new stack generates a new
+                // one, and a kept secret would block it (its name is fixed under the path).
+                ResourceOptions {
+                    deletion_policy: Some(DeletionPolicy::Delete),
+                    update_replace_policy: Some(DeletionPolicy::Delete),
+                    ..ResourceOptions::default()
                 },
             )?;
             secrets.push((spec.name.clone(), handle));
