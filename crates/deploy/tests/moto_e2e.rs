@@ -529,11 +529,9 @@ async fn preflight_refuses_wrong_account_and_missing_zone_before_any_change_set(
     };
     let write = |zone: &str, account: Option<&str>| {
         support::write_assembly(dir.path(), "Dns", &record(zone), json!({}));
-        let manifest = dir.path().join("manifest.json");
-        let mut m: Value =
-            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
-        m["stacks"][0]["environment"]["account"] = json!(account);
-        std::fs::write(&manifest, m.to_string()).unwrap();
+        edit_manifest(dir.path(), |m| {
+            m["stacks"][0]["environment"]["account"] = json!(account);
+        });
     };
     let args = Cli::try_parse_from(["deploy", "--yes"]).unwrap().args;
 
@@ -632,13 +630,11 @@ async fn assets_are_published_to_a_private_encrypted_bucket_before_the_change_se
             "Value": {"Fn::Sub": format!("s3://cfnrs-assets-${{AWS::AccountId}}-${{AWS::Region}}/{key}")}}
     }}});
     support::write_assembly(dir.path(), "Images", &template, json!({}));
-    let manifest_path = dir.path().join("manifest.json");
-    let mut m: Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
-    m["stacks"][0]["assets"] = json!(["abc123"]);
-    m["assets"] = json!([{"id": "abc123", "file": "asset.abc123.zip", "packaging": "zip",
-        "bucketName": "cfnrs-assets-${AWS::AccountId}-${AWS::Region}", "objectKey": key}]);
-    std::fs::write(&manifest_path, m.to_string()).unwrap();
+    edit_manifest(dir.path(), |m| {
+        m["stacks"][0]["assets"] = json!(["abc123"]);
+        m["assets"] = json!([{"id": "abc123", "file": "asset.abc123.zip", "packaging": "zip",
+            "bucketName": "cfnrs-assets-${AWS::AccountId}-${AWS::Region}", "objectKey": key}]);
+    });
     std::fs::write(dir.path().join("asset.abc123.zip"), b"archive bytes").unwrap();
 
     let args = Cli::try_parse_from(["deploy", "--yes"]).unwrap().args;
@@ -758,4 +754,12 @@ async fn assets_are_published_to_a_private_encrypted_bucket_before_the_change_se
         err.to_string().contains("`asset.abc123.zip` is missing"),
         "{err}"
     );
+}
+
+/// Rewrites the assembly's `manifest.json` through `edit`.
+fn edit_manifest(dir: &std::path::Path, edit: impl FnOnce(&mut Value)) {
+    let path = dir.join("manifest.json");
+    let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut m);
+    std::fs::write(&path, m.to_string()).unwrap();
 }

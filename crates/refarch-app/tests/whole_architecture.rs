@@ -40,6 +40,18 @@ fn outcome<'a>(stdout: &'a str, stack: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no outcome for {stack} in:\n{stdout}"))
 }
 
+/// Asserts that `deploy` updated exactly `updated` and found no changes in the other stacks.
+fn expect_updates(stdout: &str, updated: &[&str]) {
+    for stack in STACKS {
+        let expected = if updated.contains(&stack) {
+            "UPDATE_COMPLETE"
+        } else {
+            "no changes"
+        };
+        assert_eq!(outcome(stdout, stack), expected, "{stdout}");
+    }
+}
+
 fn stack_status(moto: &Moto, stack: &str) -> Option<String> {
     let (status, body) = moto.cfn(&format!("Action=DescribeStacks&StackName={stack}"));
     if status == 400 && body.contains("does not exist") {
@@ -237,9 +249,7 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     // 4. Nothing changed: every stack is a no-op.
     let run = deploy(&mut cli, &config);
     run.expect_code(0);
-    for stack in STACKS {
-        assert_eq!(outcome(&run.stdout, stack), "no changes", "{}", run.stdout);
-    }
+    expect_updates(&run.stdout, &[]);
     assert!(run.stderr.contains("already in s3://"), "{}", run.stderr);
 
     // 5a. Another instance type: only the app stack (its launch template) changes.
@@ -249,14 +259,7 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     );
     let run = deploy(&mut cli, &bigger);
     run.expect_code(0);
-    for stack in STACKS {
-        let expected = if stack == "refarch-dev-app" {
-            "UPDATE_COMPLETE"
-        } else {
-            "no changes"
-        };
-        assert_eq!(outcome(&run.stdout, stack), expected, "{}", run.stdout);
-    }
+    expect_updates(&run.stdout, &["refarch-dev-app"]);
     let templates = launch_templates(&moto);
     assert_eq!(templates.len(), 1, "{templates:?}");
     assert_eq!(templates[0].2, "t3.large", "{templates:?}");
@@ -272,16 +275,9 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     );
     let run = deploy(&mut cli, &two);
     run.expect_code(0);
-    for stack in STACKS {
-        // The data stack publishes the hosts the app answers to (ALLOWED_HOSTS), which gains
-        // the new workload's host; nothing else changes there.
-        let expected = if ["refarch-dev-app", "refarch-dev-data"].contains(&stack) {
-            "UPDATE_COMPLETE"
-        } else {
-            "no changes"
-        };
-        assert_eq!(outcome(&run.stdout, stack), expected, "{}", run.stdout);
-    }
+    // The data stack publishes the hosts the app answers to (ALLOWED_HOSTS), which gains the
+    // new workload's host; nothing else changes there.
+    expect_updates(&run.stdout, &["refarch-dev-data", "refarch-dev-app"]);
     assert_eq!(
         ssm_value(&moto, "/refarch/dev/ALLOWED_HOSTS"),
         "dashboard.asg.example.com,admin.asg.example.com"
@@ -306,14 +302,14 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     std::fs::write(app_dir.join("VERSION"), "2\n").unwrap();
     let run = deploy(&mut cli, &two);
     run.expect_code(0);
-    for stack in STACKS {
-        let expected = if ["refarch-dev-network", "refarch-dev-data"].contains(&stack) {
-            "no changes"
-        } else {
-            "UPDATE_COMPLETE"
-        };
-        assert_eq!(outcome(&run.stdout, stack), expected, "{}", run.stdout);
-    }
+    expect_updates(
+        &run.stdout,
+        &[
+            "refarch-dev-images",
+            "refarch-dev-app",
+            "refarch-dev-delivery",
+        ],
+    );
     let new_ami = ssm_value(&moto, "/refarch/dev/ami/application");
     assert_ne!(new_ami, ami, "a new application image");
     let templates = launch_templates(&moto);
