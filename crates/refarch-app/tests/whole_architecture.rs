@@ -411,9 +411,11 @@ fn a_pinned_account_that_is_not_the_callers_stops_deploy_and_destroy_before_anyt
     );
     let text = error.join("\n");
     assert!(
-        text.contains(
-            "pinned to account 111111111111, but the credentials are for account 123456789012"
-        ),
+        text.contains(&format!(
+            "stacks {} are pinned to account 111111111111, but the credentials are for account \
+             123456789012",
+            STACKS.join(", ")
+        )),
         "{text}"
     );
     // The parent zone is missing too, and said so in the same run.
