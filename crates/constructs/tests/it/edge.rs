@@ -1,6 +1,6 @@
 //! Subzone and Balancer, checked on the rendered template.
 
-mod support;
+use crate::support;
 
 use constructs::compute::{Workload, WorkloadProps};
 use constructs::edge::{Balancer, BalancerProps, Route, Subzone, SubzoneProps, TlsPolicy};

@@ -1,7 +1,7 @@
 //! Network isolation invariants of the reference architecture, checked on the rendered templates
 //! for random valid configurations; random invalid configurations get an error naming a field.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

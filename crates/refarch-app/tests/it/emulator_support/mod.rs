@@ -3,7 +3,7 @@
 //! like the deploy crate's tests start it, stopped by PID on drop), blocking queries to its APIs,
 //! and a runner for the real `refarch-app` binary.
 //!
-//! The launcher is a copy of `crates/deploy/tests/support/moto.rs` (both locate the emulator
+//! The launcher is a copy of `crates/deploy/tests/it/support/moto.rs` (both locate the emulator
 //! through their own crate's `CARGO_MANIFEST_DIR`).
 
 use std::io::{Read, Write};

@@ -1,6 +1,6 @@
 //! HaVpc and security tiers, checked on the rendered template.
 
-mod support;
+use crate::support;
 
 use constructs::network::{
     HaVpc, HaVpcProps, InterfaceEndpoint, NatStrategy, Port, SecurityTier, allow,

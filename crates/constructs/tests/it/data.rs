@@ -1,6 +1,6 @@
 //! AuroraServerless, AppSecrets and AppSettings, checked on the rendered template.
 
-mod support;
+use crate::support;
 
 use constructs::ConstructError;
 use constructs::data::{

@@ -2,7 +2,7 @@
 //! destroy of a real network stack, checked through the emulator's EC2 API; two stacks wired by
 //! an export and `Fn::ImportValue`, both deployed through change sets.
 
-mod support;
+use crate::support;
 
 use clap::Parser;
 use deploy::assembly::Assembly;
@@ -29,7 +29,7 @@ struct Cli {
 }
 
 fn network() -> Value {
-    serde_json::from_str(include_str!("fixtures/network.template.json")).unwrap()
+    serde_json::from_str(include_str!("../fixtures/network.template.json")).unwrap()
 }
 
 fn parameters() -> Value {

@@ -3,7 +3,7 @@
 //! sets, failed change sets, oversized templates, destroy. Each ends in a known state with no
 //! change sets left.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

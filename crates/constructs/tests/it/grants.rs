@@ -2,7 +2,7 @@
 //! key may decrypt with exactly that key, only through the storing service; a workload that
 //! reads nothing gets nothing.
 
-mod support;
+use crate::support;
 
 use constructs::compute::{Workload, WorkloadProps};
 use constructs::data::{

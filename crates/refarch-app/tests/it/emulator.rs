@@ -30,7 +30,7 @@
 //! Skipped with a loud message when `MOTO_PYTHON` is unset (fails instead when `CI` is set);
 //! `scripts/test.sh` sets it.
 
-mod emulator_support;
+use crate::emulator_support;
 
 use emulator_support::{Moto, RefArch, count, encode, values};
 

@@ -2,7 +2,7 @@
 //! endpoint: asynchronous creates, operations in progress, rollback after a failed create,
 //! blocked states, failed updates, Ctrl-C. Each ends in a known state with no change sets left.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! MigrationPipeline and WorkloadDeployment, checked on the rendered template.
 
-mod support;
+use crate::support;
 
 use constructs::ConstructError;
 use constructs::Stack;

@@ -1,6 +1,6 @@
 //! The whole default reference architecture: snapshots, determinism, and every seed feature.
 
-mod support;
+use crate::support;
 
 use refarch_app::arch;
 use refarch_app::config::RefArchConfig;

@@ -1,5 +1,5 @@
 //! Type errors the generated L1s turn into compile errors (expected output in
-//! `compile_fail/*.stderr`; refresh with `TRYBUILD=overwrite cargo test -p constructs --test compile_fail`).
+//! `compile_fail/*.stderr`; refresh with `TRYBUILD=overwrite cargo test -p constructs --test it compile_fail`).
 
 #[test]
 fn ill_typed_resources_do_not_compile() {

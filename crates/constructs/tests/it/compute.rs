@@ -1,6 +1,6 @@
 //! Workload and AmiPipeline, checked on the rendered template.
 
-mod support;
+use crate::support;
 
 use constructs::compute::{
     AmiPipeline, AmiPipelineProps, AmiSource, Capacity, ComponentBody, ComponentSpec, LayerSpec,

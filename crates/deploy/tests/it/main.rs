@@ -1,0 +1,8 @@
+//! Integration tests of the `deploy` crate, gathered into one binary: one link of the
+//! dependencies instead of one per file. Each module is one area.
+
+mod support;
+
+mod moto_e2e;
+mod scripted_guards;
+mod scripted_states;
