@@ -43,7 +43,7 @@ use constructs::{App, NodeKind, Stack};
 use serde_json::{Map, Value as Json, json};
 use thiserror::Error;
 
-pub use assembly::{Assembly, StackArtifact, WriteError};
+pub use assembly::{Assembly, StackArtifact, WriteError, WriteOptions};
 pub use assets::StagedAsset;
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use render::{PATH_METADATA_KEY, is_intrinsic};

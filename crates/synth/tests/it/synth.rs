@@ -463,6 +463,19 @@ fn file_assets_are_staged_content_addressed_and_listed() -> anyhow::Result<()> {
     assert_eq!(manifest["assets"][0]["objectKey"], json!(key));
     assert_eq!(manifest["stacks"][1]["assets"], json!([asset.hash]));
 
+    // A rewrite keeps the archive already there under its content-addressed name (same
+    // inode: not rewritten), and a durable write gives the same files.
+    let inode =
+        |p: &std::path::Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    let before = inode(&file);
+    assembly.write_with(out.path(), synth::WriteOptions { durable: true })?;
+    assert_eq!(inode(&file), before, "the unchanged archive was rewritten");
+    assert_eq!(std::fs::read(&file)?, asset.archive);
+    // A truncated archive under the right name (not ours) is replaced.
+    std::fs::write(&file, b"partial")?;
+    assembly.write(out.path())?;
+    assert_eq!(std::fs::read(&file)?, asset.archive);
+
     // An edit gives a new key; the old archive leaves the assembly.
     std::fs::write(src.path().join("app.py"), "print('v2')\n")?;
     let edited = synth(&build(src.path())?)?;
