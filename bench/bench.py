@@ -115,9 +115,20 @@ class Side:
     runs: list[Run] = field(default_factory=list)
 
     def describe(self) -> str:
-        env = " ".join(f"{k}={rel(v) if k == 'CDK_OUTDIR' else v}" for k, v in self.env.items())
-        argv = " ".join(rel(a) if os.sep in a else a for a in self.argv)
+        """The command line as one would type it in the repository (no machine-specific path)."""
+        env = " ".join(f"{k}={shown(v)}" for k, v in self.env.items())
+        argv = " ".join([Path(self.argv[0]).name if not inside_repo(self.argv[0]) else rel(self.argv[0])]
+                        + [shown(a) for a in self.argv[1:]])
         return f"{env} {argv}".strip()
+
+
+def inside_repo(arg: str) -> bool:
+    return os.path.isabs(arg) and Path(arg).resolve().is_relative_to(REPO)
+
+
+def shown(arg: str) -> str:
+    """`arg`, with a path inside the repository made relative to it."""
+    return rel(arg) if inside_repo(arg) else arg
 
 
 def run_once(side: Side, keep_stdout: bool = False) -> Run:

@@ -17,6 +17,10 @@
 #            templates they synthesize under $SYNTH_OUT_DIR (= target/synth-out), which is
 #            emptied first
 #   doc      RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
+#   bench    the benchmark's own checks (not the benchmark, which is scripts/bench.sh):
+#            bench/test_bench.py (its statistics, parsing, process timing), node --check of
+#            the CDK app bench/cdk/app.js (skipped with a warning without node), bash -n of
+#            scripts/bench.sh; about a second
 #   refarch  cargo run -p refarch-app -- synth --out target/synth-out/refarch
 #            (skipped with a warning while the package has no binary)
 #   emulator .venv/moto/bin/python -m pytest emulator/tests -q: the emulator's providers, its
@@ -182,6 +186,16 @@ cargo_doc() {
     RUSTDOCFLAGS="${RUSTDOCFLAGS:+$RUSTDOCFLAGS }-Dwarnings" cargo doc --workspace --no-deps
 }
 
+bench_checks() {
+    "$PYTHON" -m unittest discover -s "$repo_root/bench" -p 'test_*.py' || return 1
+    bash -n "$repo_root/scripts/bench.sh" || return 1
+    if command -v node >/dev/null 2>&1; then
+        node --check "$repo_root/bench/cdk/app.js" && echo "node --check bench/cdk/app.js: ok"
+    else
+        echo "WARNING: node not found: node --check of bench/cdk/app.js SKIPPED" >&2
+    fi
+}
+
 # Whether the workspace has a package NAME with a binary target.
 has_bin_package() {
     local meta
@@ -255,6 +269,7 @@ run_phase clippy cargo clippy --workspace --all-targets -- -D warnings
 wait_tools || finish
 run_phase test cargo_test
 run_phase doc cargo_doc
+run_phase bench bench_checks
 
 if has_bin_package refarch-app; then
     run_phase refarch refarch_synth
