@@ -102,6 +102,7 @@ class Run:
     wall_ms: float
     peak_mb: float
     stdout: str
+    stderr: str = ""
 
 
 @dataclass
@@ -159,10 +160,12 @@ def run_once(side: Side, keep_stdout: bool = False) -> Run:
                 )
             out.seek(0)
             text = out.read().decode(errors="replace") if keep_stdout else ""
+            err.seek(0)
+            errors = err.read().decode(errors="replace")
     finally:
         os.close(devnull)
     # ru_maxrss is in KiB on Linux; MB here are 10^6 bytes, as the Rust binaries print them.
-    return Run(wall_ms, usage.ru_maxrss * 1024 / 1e6, text)
+    return Run(wall_ms, usage.ru_maxrss * 1024 / 1e6, text, errors)
 
 
 def check_templates(side: Side, stacks: int) -> int:
@@ -222,6 +225,24 @@ def report_sides(sides: list[Side], resources: dict[str, int]) -> None:
             f"  {s.label:<22} {fmt_ms(w.min):>10} {fmt_ms(w.median):>10} {fmt_ms(w.max):>10} "
             f"{peak:>7.1f} MB  {resources[s.label]:>9}  {s.describe()}"
         )
+
+
+CDK_PHASES_RE = re.compile(r"^cdk: .*; build ([\d.]+) ms, synth ([\d.]+) ms$", re.M)
+
+
+def report_cdk_phases(side: Side) -> None:
+    """bench/cdk/app.js prints its own build and app.synth() times; the rest is start-up."""
+    phases = [CDK_PHASES_RE.search(r.stderr) for r in side.runs]
+    if not all(phases):
+        print(f"  {side.label}: no phase line on stderr")
+        return
+    build = statistics.median(float(m.group(1)) for m in phases)
+    synth = statistics.median(float(m.group(2)) for m in phases)
+    wall = statistics.median(r.wall_ms for r in side.runs)
+    print(
+        f"  {side.label} phases (medians): Node start-up and loading aws-cdk-lib "
+        f"{fmt_ms(max(wall - build - synth, 0))}, build tree {fmt_ms(build)}, app.synth() {fmt_ms(synth)}"
+    )
 
 
 def ratio(ours: Side, other: Side) -> tuple[float, float]:
@@ -441,6 +462,8 @@ def main(argv: list[str]) -> int:
         print(f"\n== {title}: {rounds} interleaved rounds")
         interleave(sides, rounds, title)
         report_sides(sides, resources)
+        for other in sides[1:]:
+            report_cdk_phases(other)
         for other in sides[1:]:
             med, mn = ratio(sides[0], other)
             print(f"  ratio {other.label} / ours: {med:,.0f}× (medians), {mn:,.0f}× (minimums)")

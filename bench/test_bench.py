@@ -60,6 +60,11 @@ class Parsing(unittest.TestCase):
         m = bench.PHASES_RE.search(self.SCALE_OUTPUT)
         self.assertEqual(m.groups(), ("0.9", "4.1", "1.2", "6.2"))
 
+    def test_cdk_phase_line(self):
+        # What bench/cdk/app.js prints on stderr, after CDK's own warnings.
+        text = "[Warning] something\ncdk: 5 stacks, 137 resources; build 2439.4 ms, synth 17722.3 ms\n"
+        self.assertEqual(bench.CDK_PHASES_RE.search(text).groups(), ("2439.4", "17722.3"))
+
     def test_synth_bench_line(self):
         text = "  of which build 0.612 / synth 3.874 (medians); first, cold run 9.100\n"
         self.assertEqual(bench.SYNTH_BENCH_RE.search(text).groups(), ("0.612", "3.874"))
