@@ -5,9 +5,10 @@ Run through scripts/bench.sh, which builds the release binaries and installs the
 pinned dependencies first; `scripts/bench.sh --help` lists the options. Standard library only.
 
 Every timed run is one process started with posix_spawn and reaped with wait4: the wall clock
-from spawn to exit, and the child's own peak resident set (ru_maxrss of that child alone).
-The sides alternate (A B A B ...), so load from other work on the machine falls on both alike
-and the ratio stays fair while absolute figures move with the load.
+from spawn to exit and its CPU time (user + system). Peak memory is measured in a separate,
+untimed run (see peak_rss_mb: a process's ru_maxrss would otherwise include this harness's own
+memory). The sides alternate (A B A B ...), so load from other work on the machine falls on
+both alike and the ratio stays fair while absolute figures move with the load.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class BenchError(Exception):
 @dataclass
 class Run:
     wall_ms: float
-    peak_mb: float
+    cpu_ms: float
     stdout: str
     stderr: str = ""
 
@@ -114,6 +115,7 @@ class Side:
     out: Path
     env: dict[str, str] = field(default_factory=dict)
     runs: list[Run] = field(default_factory=list)
+    peak_mb: float = float("nan")
 
     def describe(self) -> str:
         """The command line as one would type it in the repository (no machine-specific path)."""
@@ -132,13 +134,24 @@ def shown(arg: str) -> str:
     return rel(arg) if inside_repo(arg) else arg
 
 
-def run_once(side: Side, keep_stdout: bool = False) -> Run:
-    """Runs `side` once: wall clock spawn-to-exit and the child's ru_maxrss."""
+def _executable(side: Side) -> str:
     exe = shutil.which(side.argv[0]) if os.sep not in side.argv[0] else side.argv[0]
     if exe is None or not os.access(exe, os.X_OK):
         raise BenchError(f"{side.label}: {side.argv[0]} not found")
-    env = dict(os.environ)
-    env.update(side.env)
+    return exe
+
+
+def _failure(side: Side, code: int, err) -> BenchError:
+    err.seek(0)
+    text = err.read().decode(errors="replace").replace(str(REPO) + os.sep, "")
+    tail = [line[:300] for line in text.splitlines()[-15:]]
+    return BenchError(f"{side.label} failed (exit {code}): {side.describe()}\n  " + "\n  ".join(tail))
+
+
+def run_once(side: Side, keep_stdout: bool = False) -> Run:
+    """Runs `side` once, spawned directly: wall clock from spawn to exit, and its CPU time."""
+    exe = _executable(side)
+    env = {**os.environ, **side.env}
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -152,20 +165,76 @@ def run_once(side: Side, keep_stdout: bool = False) -> Run:
             wall_ms = (time.perf_counter_ns() - start) / 1e6
             code = os.waitstatus_to_exitcode(status)
             if code != 0:
-                err.seek(0)
-                text = err.read().decode(errors="replace").replace(str(REPO) + os.sep, "")
-                tail = [line[:300] for line in text.splitlines()[-15:]]
-                raise BenchError(
-                    f"{side.label} failed (exit {code}): {side.describe()}\n  " + "\n  ".join(tail)
-                )
+                raise _failure(side, code, err)
             out.seek(0)
             text = out.read().decode(errors="replace") if keep_stdout else ""
             err.seek(0)
             errors = err.read().decode(errors="replace")
     finally:
         os.close(devnull)
-    # ru_maxrss is in KiB on Linux; MB here are 10^6 bytes, as the Rust binaries print them.
-    return Run(wall_ms, usage.ru_maxrss * 1024 / 1e6, text, errors)
+    return Run(wall_ms, (usage.ru_utime + usage.ru_stime) * 1e3, text, errors)
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+_subreaper: bool | None = None
+
+
+def _become_subreaper() -> bool:
+    """Orphaned grandchildren are re-parented to this process (Linux prctl), once."""
+    global _subreaper
+    if _subreaper is None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            _subreaper = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            _subreaper = False
+    return _subreaper
+
+
+def peak_rss_mb(side: Side) -> float:
+    """Runs `side` once (untimed) and returns its peak resident set in MB (10^6 bytes).
+
+    A process's ru_maxrss also counts the address space it had before exec: spawned from this
+    Python process it would read at least Python's own RSS (about 10 MB, more than our whole
+    synth). So the program is forked from a small shell instead (`sh -c 'prog &'`), which
+    exits at once; the orphan is re-parented to this process (a child subreaper) and reaped
+    here, and its ru_maxrss is its own peak (the shell's copy it starts from is about 1 MB).
+    """
+    if not _become_subreaper():
+        raise BenchError("cannot measure peak memory: prctl(PR_SET_CHILD_SUBREAPER) failed (Linux only)")
+    exe = _executable(side)
+    env = {**os.environ, **side.env}
+    read_end, write_end = os.pipe()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        with tempfile.TemporaryFile() as err:
+            actions = [
+                (os.POSIX_SPAWN_DUP2, devnull, 1),
+                (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+                (os.POSIX_SPAWN_DUP2, write_end, 3),
+            ]
+            script = '"$@" 3>&- & echo $! >&3'
+            shell = os.posix_spawn("/bin/sh", ["sh", "-c", script, "sh", exe, *side.argv[1:]], env,
+                                   file_actions=actions)
+            os.close(write_end)
+            write_end = -1
+            _, status, _ = os.wait4(shell, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise _failure(side, os.waitstatus_to_exitcode(status), err)
+            pid = int(os.read(read_end, 64).decode().strip())
+            _, status, usage = os.wait4(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            if code != 0:
+                raise _failure(side, code, err)
+    finally:
+        os.close(devnull)
+        os.close(read_end)
+        if write_end >= 0:
+            os.close(write_end)
+    # ru_maxrss is in KiB on Linux.
+    return usage.ru_maxrss * 1024 / 1e6
 
 
 def check_templates(side: Side, stacks: int) -> int:
@@ -217,13 +286,17 @@ def fmt_ms(ms: float) -> str:
 
 
 def report_sides(sides: list[Side], resources: dict[str, int]) -> None:
-    print(f"  {'side':<22} {'min':>10} {'median':>10} {'max':>10} {'peak RSS':>10}  resources  command")
+    print(f"  {'':<22} {'wall clock':^32} {'CPU':>10}")
+    print(
+        f"  {'side':<22} {'min':>10} {'median':>10} {'max':>10} {'median':>10} {'peak RSS':>10}"
+        "  resources  command"
+    )
     for s in sides:
         w = Summary.of([r.wall_ms for r in s.runs])
-        peak = max(r.peak_mb for r in s.runs)
+        cpu = Summary.of([r.cpu_ms for r in s.runs])
         print(
             f"  {s.label:<22} {fmt_ms(w.min):>10} {fmt_ms(w.median):>10} {fmt_ms(w.max):>10} "
-            f"{peak:>7.1f} MB  {resources[s.label]:>9}  {s.describe()}"
+            f"{fmt_ms(cpu.median):>10} {s.peak_mb:>7.1f} MB  {resources[s.label]:>9}  {s.describe()}"
         )
 
 
@@ -245,10 +318,10 @@ def report_cdk_phases(side: Side) -> None:
     )
 
 
-def ratio(ours: Side, other: Side) -> tuple[float, float]:
-    """(median ratio, min ratio) of `other` over `ours`."""
-    a = Summary.of([r.wall_ms for r in ours.runs])
-    b = Summary.of([r.wall_ms for r in other.runs])
+def ratio(ours: Side, other: Side, cpu: bool = False) -> tuple[float, float]:
+    """(median ratio, min ratio) of `other` over `ours`: wall clock, or CPU time."""
+    a = Summary.of([r.cpu_ms if cpu else r.wall_ms for r in ours.runs])
+    b = Summary.of([r.cpu_ms if cpu else r.wall_ms for r in other.runs])
     return b.median / a.median, b.min / a.min
 
 
@@ -321,14 +394,15 @@ def report_phases(bins: Path, scale_bin: Path, work: Path, runs: int, iterations
 
 def report_scale(scale_bin: Path, work: Path, runs: int) -> tuple[Fit, dict[int, dict]]:
     print(f"\n== our scale example at {', '.join(map(str, SCALE_POINTS))} copies ({runs} runs each; figures are the median run)")
-    print(f"  {'copies':>6} {'resources':>9} {'in-process':>11} {'per resource':>13} {'whole process':>14} {'peak RSS':>9}")
+    print(f"  {'copies':>6} {'resources':>9} {'in-process':>11} {'per resource':>13} {'whole process':>14} {'peak RSS':>9}  (VmHWM)")
     points: dict[int, dict] = {}
     for copies in SCALE_POINTS:
         results = [scale_run(scale_bin, copies, work / f"scale-{copies}") for _ in range(runs)]
         totals = sorted(results, key=lambda rv: rv[1]["total_ms"])
         _, median_values = totals[len(totals) // 2]
         wall = statistics.median(r.wall_ms for r, _ in results)
-        peak = max(r.peak_mb for r, _ in results)
+        # The example's own VmHWM (its address space only).
+        peak = max(v["peak_rss_mb"] for _, v in results)
         points[copies] = {**median_values, "wall_ms": wall, "peak_mb": peak}
         print(
             f"  {copies:>6} {int(median_values['resources']):>9} {fmt_ms(median_values['total_ms']):>11} "
@@ -446,13 +520,17 @@ def main(argv: list[str]) -> int:
         stacks = 5 * (copies or 1)
         title = "default app" if copies is None else f"{copies} copies"
         sides = sides_for(copies)
-        print(f"\n== {title}: check both produce templates (one untimed run each, also the warm-up)")
+        print(f"\n== {title}: check both produce templates (one untimed run each, which also measures")
+        print("   the peak memory and warms the caches)")
         resources = {}
         for s in sides:
             shutil.rmtree(s.out, ignore_errors=True)
-            run_once(s)
+            s.peak_mb = peak_rss_mb(s)
             resources[s.label] = check_templates(s, stacks)
-            print(f"  {s.label:<22} {stacks} templates, {resources[s.label]} resources in {rel(s.out)}")
+            print(
+                f"  {s.label:<22} {stacks} templates, {resources[s.label]} resources in {rel(s.out)}, "
+                f"peak RSS {s.peak_mb:.1f} MB"
+            )
         if copies is None:
             ours_counts = per_stack_counts(sides[0].out)
             cdk_counts = per_stack_counts(sides[1].out)
@@ -466,7 +544,11 @@ def main(argv: list[str]) -> int:
             report_cdk_phases(other)
         for other in sides[1:]:
             med, mn = ratio(sides[0], other)
-            print(f"  ratio {other.label} / ours: {med:,.0f}× (medians), {mn:,.0f}× (minimums)")
+            cpu, _ = ratio(sides[0], other, cpu=True)
+            print(
+                f"  ratio {other.label} / ours: {med:,.0f}× wall clock (medians), {mn:,.0f}× (minimums); "
+                f"{cpu:,.0f}× CPU time (medians)"
+            )
         results[copies] = sides
 
     phases = report_phases(bins, scale_bin, work, max(3, args.fit_runs), 200)
@@ -493,7 +575,7 @@ def main(argv: list[str]) -> int:
          f"default app vs {d_cdk.label}: {d_ratio:,.0f}× (goal ≥ {GOAL_DEFAULT_RATIO:.0f}×)")
     s_cdk = fastest(results[50])
     s_ratio, _ = ratio(results[50][0], s_cdk)
-    s_peak = max(r.peak_mb for r in results[50][0].runs)
+    s_peak = results[50][0].peak_mb
     goal(s_ratio >= GOAL_SCALE_RATIO,
          f"50 copies vs {s_cdk.label}: {s_ratio:,.0f}× (goal ≥ {GOAL_SCALE_RATIO:.0f}×)")
     goal(s_peak <= GOAL_SCALE_PEAK_MB,

@@ -96,17 +96,27 @@ class Templates(unittest.TestCase):
 
 
 class Running(unittest.TestCase):
-    def test_wall_clock_peak_and_stdout(self):
-        run = bench.run_once(bench.Side("py", [sys.executable, "-c", "print('hi')"], Path(".")), keep_stdout=True)
+    def test_wall_clock_cpu_and_stdout(self):
+        burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.05: pass\nprint('hi')"
+        run = bench.run_once(bench.Side("py", [sys.executable, "-c", burn], Path(".")), keep_stdout=True)
         self.assertEqual(run.stdout, "hi\n")
-        self.assertGreater(run.wall_ms, 0)
-        self.assertGreater(run.peak_mb, 1)  # a Python interpreter is several MB
+        self.assertGreaterEqual(run.cpu_ms, 50)
+        self.assertGreaterEqual(run.wall_ms, run.cpu_ms * 0.9)
 
-    def test_peak_is_the_childs_own(self):
+    def test_peak_is_the_programs_own_not_the_harness(self):
+        # This test process holds 200 MB; a child spawned directly would report at least that.
+        ballast = bytearray(200 * 1024 * 1024)
+        ballast[::4096] = b"x" * len(ballast[::4096])
         grow = "b = bytearray(64 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
-        small = bench.run_once(bench.Side("py", [sys.executable, "-c", "pass"], Path(".")))
-        big = bench.run_once(bench.Side("py", [sys.executable, "-c", grow], Path(".")))
-        self.assertGreater(big.peak_mb - small.peak_mb, 60)
+        small = bench.peak_rss_mb(bench.Side("py", [sys.executable, "-c", "pass"], Path(".")))
+        big = bench.peak_rss_mb(bench.Side("py", [sys.executable, "-c", grow], Path(".")))
+        self.assertLess(small, 100)
+        self.assertGreater(big - small, 60)
+        self.assertEqual(len(ballast), 200 * 1024 * 1024)
+
+    def test_peak_run_failure_is_reported(self):
+        with self.assertRaisesRegex(bench.BenchError, r"py failed \(exit 4\)"):
+            bench.peak_rss_mb(bench.Side("py", [sys.executable, "-c", "raise SystemExit(4)"], Path(".")))
 
     def test_failure_names_the_side_and_shows_stderr_without_repo_paths(self):
         code = "import os, sys; sys.stderr.write('broke in ' + os.environ['AT'] + '\\n'); sys.exit(3)"
