@@ -61,7 +61,7 @@ pub struct ApplicationConfig {
     /// path is looked up in the working directory, then in the checkout this program was built
     /// from (so `cargo run` and the tests work from any directory of it). Synth packages it into `asset.<sha256>.zip` in the assembly and
     /// deploy uploads it to the account's assets bucket; an edit builds a new image.
-    #[schemars(length(min = 1, max = 4096), extend("not" = {"type": "string", "pattern": rules::BLANK_PATTERN}, "patternErrorMessage" = "the application's directory (default `app`)"))]
+    #[schemars(length(min = 1, max = 4096), pattern(rules::PATH_PATTERN), extend("not" = {"type": "string", "pattern": rules::BLANK_PATTERN}, "patternErrorMessage" = "the application's directory (default `app`), without control characters"))]
     pub source_dir: String,
     /// S3 URI of an existing zip archive with the application at its root, instead of
     /// `source_dir`, e.g. `s3://my-releases/app/app-1.4.zip`. The image build may read exactly
@@ -497,7 +497,7 @@ impl RefArchConfig {
             file: None,
             problems,
         };
-        let problems = config_schema::validate(value, &config_schema::schema());
+        let problems = config_schema::validate(value, config_schema::cached());
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
@@ -519,7 +519,7 @@ impl RefArchConfig {
             Ok(v) => v,
             Err(e) => return vec![Problem::new("", e.to_string())],
         };
-        let problems = config_schema::validate(&value, &config_schema::schema());
+        let problems = config_schema::validate(&value, config_schema::cached());
         if problems.is_empty() {
             rules::check(self)
         } else {

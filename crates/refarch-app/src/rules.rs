@@ -63,6 +63,8 @@ pub const DATABASE_NAME_PATTERN: &str = "^[A-Za-z][A-Za-z0-9_]{0,62}$";
 pub const RESERVED_DATABASE_NAMES: &str = "^([rR][dD][sS][aA][dD][mM][iI][nN]|[pP][oO][sS][tT][gG][rR][eE][sS]|[tT][eE][mM][pP][lL][aA][tT][eE][01]|[mM][yY][sS][qQ][lL]|[iI][nN][fF][oO][rR][mM][aA][tT][iI][oO][nN]_[sS][cC][hH][eE][mM][aA]|[pP][eE][rR][fF][oO][rR][mM][aA][nN][cC][eE]_[sS][cC][hH][eE][mM][aA]|[sS][yY][sS])$";
 /// Printable ASCII, 1-1024 characters (a shell command).
 pub const COMMAND_PATTERN: &str = "^[ -~]{1,1024}$";
+/// A local path: no control characters.
+pub const PATH_PATTERN: &str = "^[^\\x00-\\x1f]{1,4096}$";
 /// Blank text (a `not` pattern).
 pub const BLANK_PATTERN: &str = "^\\s*$";
 /// An Image Builder schedule: `cron(` six space-separated fields `)`.
@@ -77,7 +79,7 @@ pub const GIT_URL_PATTERN: &str = "^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/
 pub const GIT_REF_PATTERN: &str =
     "^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,4}$";
 /// What Git refuses in a ref name although the pattern allows it (a `not` pattern).
-pub const GIT_REF_REFUSED: &str = "(\\.\\.|\\.lock$|\\.$|@\\{)";
+pub const GIT_REF_REFUSED: &str = "^(.*\\.\\..*|.*\\.lock|.*\\.|.*@\\{.*)$";
 /// A relative directory: `/`-separated segments, none starting with `.` (so no `..`).
 pub const RELATIVE_DIR_PATTERN: &str =
     "^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,9}$";
@@ -108,6 +110,42 @@ pub const AUTO_PAUSE_MAX: u32 = 86_400;
 pub const AUTO_PAUSE_DEFAULT: u32 = 300;
 /// Most Aurora readers besides the writer.
 pub const MAX_READERS: u32 = 15;
+
+/// The fields whose values [`check`] may refuse although the schema accepts them, with why:
+/// rules across fields, and facts about a single value JSON Schema cannot state. Every other
+/// field is refused only by the schema (a test draws values within each field's schema bounds
+/// and checks they are accepted).
+pub const BEYOND_SCHEMA: &[(&str, &str)] = &[
+    (
+        "network.cidr",
+        "no host bits, not a reserved range, and room for 3 tiers × az_count subnets of subnet_mask",
+    ),
+    ("network.az_count", "the subnet plan must fit network.cidr"),
+    ("network.subnet_mask", "the subnet plan must fit network.cidr"),
+    ("domain.parent_domain", "every host name within DNS's and ACM's lengths"),
+    ("domain.subzone", "every host name within DNS's and ACM's lengths"),
+    ("workloads[].name", "unique among workloads"),
+    (
+        "workloads[].hosts[]",
+        "unique among workloads; the host name within DNS's length (ACM's 64 for the first)",
+    ),
+    ("workloads[].min_size", "at most max_size"),
+    ("workloads[].max_size", "at least min_size"),
+    ("workloads[].desired_capacity", "within min_size..=max_size"),
+    (
+        "workloads[].instance_type",
+        "one CPU architecture in all workloads; a family Amazon Linux 2023 runs on",
+    ),
+    ("database.min_capacity", "at most max_capacity"),
+    ("database.max_capacity", "at least min_capacity"),
+    ("database.auto_pause_seconds", "only with min_capacity = 0"),
+    ("application.archive_uri", "not with application.git_url"),
+    ("application.git_url", "not with application.archive_uri"),
+    (
+        "application.source_dir",
+        "an existing directory with manage.py and requirements.txt (unless another source is given)",
+    ),
+];
 
 /// A derived physical name, its service limit and the config fields it is made of.
 struct NameLimit {

@@ -22,7 +22,15 @@ use crate::rules::{Problem, quote};
 
 /// The configuration's JSON Schema (what `refarch-app schema` prints).
 pub fn schema() -> J {
-    serde_json::to_value(schemars::schema_for!(RefArchConfig)).unwrap_or(J::Null)
+    cached().clone()
+}
+
+/// The schema, generated once.
+pub fn cached() -> &'static J {
+    static SCHEMA: std::sync::OnceLock<J> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        serde_json::to_value(schemars::schema_for!(RefArchConfig)).unwrap_or(J::Null)
+    })
 }
 
 /// Every problem of `value` against `schema` (a root schema with `$defs`).
@@ -105,10 +113,20 @@ fn type_name(t: &str) -> &str {
 }
 
 fn pattern_matches(pattern: &str, s: &str) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static COMPILED: OnceLock<Mutex<HashMap<String, Option<fancy_regex::Regex>>>> =
+        OnceLock::new();
+    let mut compiled = COMPILED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let re = compiled
+        .entry(pattern.to_owned())
+        .or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
     // A pattern that does not compile refuses nothing here; a test compiles every one.
-    fancy_regex::Regex::new(pattern)
-        .map(|re| re.is_match(s).unwrap_or(false))
-        .unwrap_or(true)
+    re.as_ref()
+        .is_none_or(|re| re.is_match(s).unwrap_or(false))
 }
 
 /// What a constrained value must satisfy, in words.
