@@ -410,12 +410,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "invalid configuration:\n  {}", lines.join("\n  "))
             }
             (_, [one]) => f.write_str(one),
-            _ => write!(
-                f,
-                "{} problems:\n  {}",
-                lines.len(),
-                lines.join("\n  ")
-            ),
+            _ => write!(f, "{} problems:\n  {}", lines.len(), lines.join("\n  ")),
         }
     }
 }
@@ -469,9 +464,7 @@ impl RefArchConfig {
         let locate = |mut problems: Vec<Problem>| {
             for p in &mut problems {
                 let key = p.allowed.starts_with("unknown field");
-                p.location = map
-                    .offset(&p.field, key)
-                    .map(|at| line_column(&text, at));
+                p.location = map.offset(&p.field, key).map(|at| line_column(&text, at));
             }
             // In file order; problems of fields left at their default come last.
             problems.sort_by_key(|p| p.location.unwrap_or((usize::MAX, 0)));
@@ -746,7 +739,13 @@ mod tests {
             "{e}"
         );
         let lines = e.lines();
-        assert!(lines[0].starts_with(&format!("{}:1:7: field `app`: \"Bad App\": must be", path.display())), "{lines:?}");
+        assert!(
+            lines[0].starts_with(&format!(
+                "{}:1:7: field `app`: \"Bad App\": must be",
+                path.display()
+            )),
+            "{lines:?}"
+        );
         assert!(e.to_string().starts_with("5 problems:\n  "), "{e}");
     }
 

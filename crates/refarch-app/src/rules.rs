@@ -68,13 +68,13 @@ pub const PATH_PATTERN: &str = "^[^\\x00-\\x1f]{1,4096}$";
 /// Blank text (a `not` pattern).
 pub const BLANK_PATTERN: &str = "^\\s*$";
 /// An Image Builder schedule: `cron(` six space-separated fields `)`.
-pub const CRON_PATTERN: &str =
-    "^cron\\([0-9A-Za-z*?,/#-]{1,20}( [0-9A-Za-z*?,/#-]{1,20}){5}\\)$";
+pub const CRON_PATTERN: &str = "^cron\\([0-9A-Za-z*?,/#-]{1,20}( [0-9A-Za-z*?,/#-]{1,20}){5}\\)$";
 /// An S3 object URI `s3://bucket/key` (the key not ending in `/`).
 pub const S3_URI_PATTERN: &str =
     "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9!_.*()/=+-]{0,1000}[A-Za-z0-9!_.*()=+-])$";
 /// An `https://` repository URL (no quotes, spaces or shell metacharacters beyond URL ones).
-pub const GIT_URL_PATTERN: &str = "^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~%+@:=-]{1,100}){0,16}/?$";
+pub const GIT_URL_PATTERN: &str =
+    "^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~%+@:=-]{1,100}){0,16}/?$";
 /// A Git branch or tag: `/`-separated segments, none starting with `.` or `-`.
 pub const GIT_REF_PATTERN: &str =
     "^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,99}){0,4}$";
@@ -121,9 +121,18 @@ pub const BEYOND_SCHEMA: &[(&str, &str)] = &[
         "no host bits, not a reserved range, and room for 3 tiers × az_count subnets of subnet_mask",
     ),
     ("network.az_count", "the subnet plan must fit network.cidr"),
-    ("network.subnet_mask", "the subnet plan must fit network.cidr"),
-    ("domain.parent_domain", "every host name within DNS's and ACM's lengths"),
-    ("domain.subzone", "every host name within DNS's and ACM's lengths"),
+    (
+        "network.subnet_mask",
+        "the subnet plan must fit network.cidr",
+    ),
+    (
+        "domain.parent_domain",
+        "every host name within DNS's and ACM's lengths",
+    ),
+    (
+        "domain.subzone",
+        "every host name within DNS's and ACM's lengths",
+    ),
     ("workloads[].name", "unique among workloads"),
     (
         "workloads[].hosts[]",
@@ -323,9 +332,7 @@ impl Architecture {
 
 /// Families Amazon Linux 2023 cannot boot on (paravirtual-only previous generations) or an
 /// Auto Scaling group cannot launch (Mac instances need Dedicated Hosts).
-const UNSUPPORTED_FAMILIES: &[&str] = &[
-    "t1", "m1", "m2", "c1", "cc2", "cg1", "cr1", "hi1", "hs1",
-];
+const UNSUPPORTED_FAMILIES: &[&str] = &["t1", "m1", "m2", "c1", "cc2", "cg1", "cr1", "hi1", "hs1"];
 
 /// The architecture of the images: the workloads'. A config whose workloads differ is refused
 /// by [`check`]; the first workload decides otherwise.
@@ -413,7 +420,10 @@ fn network(config: &RefArchConfig, out: &mut Vec<Problem>) {
         out.push(
             Problem::new(
                 "network.subnet_mask",
-                format!("a /{} subnet is larger than the /{prefix} VPC", n.subnet_mask),
+                format!(
+                    "a /{} subnet is larger than the /{prefix} VPC",
+                    n.subnet_mask
+                ),
             )
             .value(n.subnet_mask)
             .fix(format!("use {prefix} to 28")),
@@ -504,15 +514,12 @@ fn workloads(config: &RefArchConfig, out: &mut Vec<Problem>) {
         }
         if w.min_size > w.max_size {
             out.push(
-                Problem::new(
-                    f("max_size"),
-                    format!("is below min_size ({})", w.min_size),
-                )
-                .value(w.max_size)
-                .fix(format!(
-                    "use a max_size of at least {}, or lower min_size",
-                    w.min_size
-                )),
+                Problem::new(f("max_size"), format!("is below min_size ({})", w.min_size))
+                    .value(w.max_size)
+                    .fix(format!(
+                        "use a max_size of at least {}, or lower min_size",
+                        w.min_size
+                    )),
             );
         } else if let Some(d) = w.desired_capacity
             && !(w.min_size..=w.max_size).contains(&d)
@@ -660,7 +667,10 @@ fn config_field(config: &RefArchConfig, path: &str, field: &str) -> Option<Strin
         "Database" => prefixed(&[
             ("capacity.min_acu", "database.min_capacity"),
             ("capacity.max_acu", "database.max_capacity"),
-            ("capacity.seconds_until_auto_pause", "database.auto_pause_seconds"),
+            (
+                "capacity.seconds_until_auto_pause",
+                "database.auto_pause_seconds",
+            ),
             ("database_name", "database.name"),
             ("readers", "database.readers"),
             ("engine", "database.engine"),
@@ -782,7 +792,10 @@ mod tests {
     fn long_values_are_cut_in_messages() {
         let long = "a".repeat(10_000);
         let shown = quote(&long);
-        assert!(shown.len() < 80 && shown.contains("10000 characters"), "{shown}");
+        assert!(
+            shown.len() < 80 && shown.contains("10000 characters"),
+            "{shown}"
+        );
         assert_eq!(quote("web"), "\"web\"");
     }
 }

@@ -115,8 +115,7 @@ fn type_name(t: &str) -> &str {
 fn pattern_matches(pattern: &str, s: &str) -> bool {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static COMPILED: OnceLock<Mutex<HashMap<String, Option<fancy_regex::Regex>>>> =
-        OnceLock::new();
+    static COMPILED: OnceLock<Mutex<HashMap<String, Option<fancy_regex::Regex>>>> = OnceLock::new();
     let mut compiled = COMPILED
         .get_or_init(Mutex::default)
         .lock()
@@ -125,8 +124,7 @@ fn pattern_matches(pattern: &str, s: &str) -> bool {
         .entry(pattern.to_owned())
         .or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
     // A pattern that does not compile refuses nothing here; a test compiles every one.
-    re.as_ref()
-        .is_none_or(|re| re.is_match(s).unwrap_or(false))
+    re.as_ref().is_none_or(|re| re.is_match(s).unwrap_or(false))
 }
 
 /// What a constrained value must satisfy, in words.
@@ -435,7 +433,11 @@ impl SourceMap {
         let mut p = path;
         loop {
             if let Some((key, value)) = self.spots.get(p) {
-                return Some(if prefer_key { key.unwrap_or(*value) } else { *value });
+                return Some(if prefer_key {
+                    key.unwrap_or(*value)
+                } else {
+                    *value
+                });
             }
             let cut = p.rfind(['.', '['])?;
             p = &p[..cut];
@@ -548,10 +550,17 @@ mod tests {
         assert_eq!(at("network.cidr", false), Some((3, 8)));
         assert_eq!(at("network.cidr", true), Some((3, 1)));
         assert_eq!(at("workloads[0].hosts[1]", false), Some((6, 15)));
-        assert_eq!(at("workloads[0].max_size", false), Some((4, 1)), "the table");
+        assert_eq!(
+            at("workloads[0].max_size", false),
+            Some((4, 1)),
+            "the table"
+        );
         let json = "{\"network\": {\"cidr\": \"10.0.0.0/16\"},\n \"workloads\": [{\"hosts\": [\"h\", \"i\"]}]}";
         let m = SourceMap::json(json);
-        let at = |p: &str, key: bool| m.offset(p, key).map(|o| crate::config::line_column(json, o));
+        let at = |p: &str, key: bool| {
+            m.offset(p, key)
+                .map(|o| crate::config::line_column(json, o))
+        };
         assert_eq!(at("network.cidr", false), Some((1, 22)));
         assert_eq!(at("network.cidr", true), Some((1, 14)));
         assert_eq!(at("workloads[0].hosts[1]", false), Some((2, 32)));

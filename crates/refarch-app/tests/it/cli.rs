@@ -83,7 +83,11 @@ fn check_prints_every_problem_and_writes_nothing() {
     let lines: Vec<&str> = stderr.lines().collect();
     // The schema's problems (the cross-field ones follow once these are fixed).
     assert_eq!(lines.len(), 3, "{stderr}");
-    assert!(lines[0].starts_with("bad.toml:1:7: field `app`: \"My App\": must be 1-20 lower-case letters"), "{stderr}");
+    assert!(
+        lines[0]
+            .starts_with("bad.toml:1:7: field `app`: \"My App\": must be 1-20 lower-case letters"),
+        "{stderr}"
+    );
     assert!(lines[1].starts_with("bad.toml:8:21: field `workloads[0].health_check_path`: \"healthz\": must be a path starting with '/'"), "{stderr}");
     assert_eq!(lines[2], "bad.toml: 2 problem(s)");
 
@@ -105,14 +109,28 @@ fn check_prints_every_problem_and_writes_nothing() {
         ],
         "{stderr}"
     );
-    assert_eq!(entries(dir.path()), ["bad.toml", "ok.toml"], "check wrote something");
+    assert_eq!(
+        entries(dir.path()),
+        ["bad.toml", "ok.toml"],
+        "check wrote something"
+    );
 
     // synth refuses the same file before writing anything.
-    let synth = refarch(dir.path(), &["synth", "--config", "bad.toml", "--out", "out"]);
+    let synth = refarch(
+        dir.path(),
+        &["synth", "--config", "bad.toml", "--out", "out"],
+    );
     assert_eq!(synth.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&synth.stderr);
-    assert!(stderr.starts_with("error: 3 problems:\n  bad.toml:2:8: field `network.cidr`"), "{stderr}");
-    assert_eq!(entries(dir.path()), ["bad.toml", "ok.toml"], "a failed synth wrote something");
+    assert!(
+        stderr.starts_with("error: 3 problems:\n  bad.toml:2:8: field `network.cidr`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        entries(dir.path()),
+        ["bad.toml", "ok.toml"],
+        "a failed synth wrote something"
+    );
 }
 
 /// `refarch-app schema` prints the very schema the checks apply, bounds included.

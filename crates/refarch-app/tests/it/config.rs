@@ -56,7 +56,11 @@ fn generator_pattern(p: &str) -> String {
 /// Values the schema `s` accepts (mostly: `not` and cross-field rules are filtered later).
 fn draw(s: &J, root: &J) -> BoxedStrategy<J> {
     let s = resolve(s, root);
-    if let Some(arms) = s.get("oneOf").or_else(|| s.get("anyOf")).and_then(J::as_array) {
+    if let Some(arms) = s
+        .get("oneOf")
+        .or_else(|| s.get("anyOf"))
+        .and_then(J::as_array)
+    {
         return Union::new(arms.iter().map(|a| draw(a, root))).boxed();
     }
     if let Some(c) = s.get("const") {
@@ -77,7 +81,11 @@ fn draw(s: &J, root: &J) -> BoxedStrategy<J> {
             "boolean" => any::<bool>().prop_map(J::Bool).boxed(),
             "integer" => {
                 let min = s.get("minimum").and_then(J::as_i64).unwrap_or(0);
-                let max = s.get("maximum").and_then(J::as_i64).unwrap_or(1000).min(1 << 31);
+                let max = s
+                    .get("maximum")
+                    .and_then(J::as_i64)
+                    .unwrap_or(1000)
+                    .min(1 << 31);
                 prop_oneof![Just(min), Just(max), min..=max]
                     .prop_map(|n| json!(n))
                     .boxed()
@@ -93,7 +101,9 @@ fn draw(s: &J, root: &J) -> BoxedStrategy<J> {
             }
             "string" => string(s),
             "array" => {
-                let item = s.get("items").map_or(Just(J::Null).boxed(), |i| draw(i, root));
+                let item = s
+                    .get("items")
+                    .map_or(Just(J::Null).boxed(), |i| draw(i, root));
                 let min = s.get("minItems").and_then(J::as_u64).unwrap_or(0) as usize;
                 let max = s.get("maxItems").and_then(J::as_u64).unwrap_or(3) as usize;
                 proptest::collection::vec(item, min..=max.min(min + 2).max(min))
@@ -213,7 +223,9 @@ fn configs_drawn_from_the_schema_synthesize_deterministically_or_are_refused_nam
             match config.validate() {
                 Ok(()) => {
                     let first = arch::synthesize(&config).map_err(|e| {
-                        TestCaseError::fail(format!("accepted by check, refused by synth: {e:#}\n{value}"))
+                        TestCaseError::fail(format!(
+                            "accepted by check, refused by synth: {e:#}\n{value}"
+                        ))
                     })?;
                     let again = arch::synthesize(&config).expect("synthesized once");
                     for (a, b) in first.stacks.iter().zip(&again.stacks) {
@@ -271,9 +283,9 @@ fn leaves<'a>(value: &J, s: &'a J, root: &'a J, path: &str, out: &mut Vec<(Strin
         .or_else(|| s.get("oneOf"))
         .and_then(J::as_array)
         .and_then(|arms| {
-            arms.iter()
-                .map(|a| resolve(a, root))
-                .find(|a| a.get("type").and_then(J::as_str) != Some("null") && a.get("const").is_none())
+            arms.iter().map(|a| resolve(a, root)).find(|a| {
+                a.get("type").and_then(J::as_str) != Some("null") && a.get("const").is_none()
+            })
         })
         .unwrap_or(s);
     out.push((path.to_owned(), s));
@@ -404,7 +416,12 @@ fn mutated_configs_are_refused_naming_the_mutated_field_and_nothing_is_written()
         .prop_flat_map(|v| {
             let full = serde_json::to_value(RefArchConfig::from_value(&v).expect("valid"))
                 .expect("serializes");
-            (Just(full), any::<prop::sample::Index>(), 0usize..6, any::<bool>())
+            (
+                Just(full),
+                any::<prop::sample::Index>(),
+                0usize..6,
+                any::<bool>(),
+            )
         });
     runner(cases(128))
         .run(&strategy, |(full, index, pick, as_toml)| {
@@ -420,16 +437,21 @@ fn mutated_configs_are_refused_naming_the_mutated_field_and_nothing_is_written()
             let file = write_config(&case, &value, as_toml);
             let e = match RefArchConfig::load(&file) {
                 Ok(_) => {
-                    return Err(TestCaseError::fail(format!(
-                        "{path} = {bad} was accepted"
-                    )));
+                    return Err(TestCaseError::fail(format!("{path} = {bad} was accepted")));
                 }
                 Err(e) => e,
             };
             let named = e.problems().iter().any(|p| p.field == field);
-            prop_assert!(named, "{} = {}: the error does not name `{}`:\n{}", path, bad, field, e);
+            prop_assert!(
+                named,
+                "{} = {}: the error does not name `{}`:\n{}",
+                path,
+                bad,
+                field,
+                e
+            );
             // Through the real binary, now and then: exit 1 and no assembly at all.
-            if spawned.get() % 10 == 0 {
+            if spawned.get().is_multiple_of(10) {
                 let out = case.join("assembly");
                 let run = std::process::Command::new(env!("CARGO_BIN_EXE_refarch-app"))
                     .arg("synth")
@@ -550,7 +572,10 @@ fn every_constraint_on_a_field_alone_is_in_the_schema() {
             .any(|(f, _)| general(path) == *f)
     };
     for (f, _) in refarch_app::rules::BEYOND_SCHEMA {
-        assert!(in_schema(f, &root), "BEYOND_SCHEMA lists `{f}`, not a config field");
+        assert!(
+            in_schema(f, &root),
+            "BEYOND_SCHEMA lists `{f}`, not a config field"
+        );
     }
     let mut checked = 0;
     for (path, s) in all.iter().filter(|(p, _)| !p.is_empty()) {
