@@ -28,7 +28,7 @@ pub struct RefArchConfig {
     #[schemars(length(min = 1, max = rules::ENV_MAX_LEN), pattern(rules::ENV_PATTERN), extend("patternErrorMessage" = "1-12 lower-case letters, digits or '-'"))]
     pub environment: String,
     /// AWS region the stacks target.
-    #[schemars(length(min = 9, max = 32), pattern(rules::REGION_PATTERN), extend("patternErrorMessage" = "a region name such as us-east-1"))]
+    #[schemars(schema_with = "region_schema")]
     pub region: String,
     /// AWS account id to pin, if any (12 digits).
     #[schemars(length(equal = 12), pattern(rules::ACCOUNT_PATTERN), extend("patternErrorMessage" = "12 digits"))]
@@ -154,7 +154,7 @@ pub struct WorkloadConfig {
     /// EC2 instance type, e.g. `t3.small`. A Graviton type (`t4g`, `m7g`, `c7g`, …) builds the
     /// images on the arm64 Amazon Linux 2023 base; every workload must then be Graviton (they
     /// share one image).
-    #[schemars(length(min = 3, max = 34), pattern(rules::INSTANCE_TYPE_PATTERN), extend("patternErrorMessage" = "an EC2 instance type such as t3.small or m7g.large"))]
+    #[schemars(length(min = 3, max = 34), pattern(rules::INSTANCE_TYPE_PATTERN), extend("patternErrorMessage" = "an EC2 instance type such as t3.small or m7g.large", "examples" = rules::INSTANCE_TYPE_EXAMPLES))]
     pub instance_type: String,
     /// Minimum instances.
     #[schemars(range(min = 0, max = rules::MAX_GROUP_SIZE))]
@@ -325,6 +325,17 @@ impl Default for MigrationsConfig {
             command: contract::contract().migrate_command.into(),
         }
     }
+}
+
+/// `region`: one of the regions the pinned EC2 offerings know.
+fn region_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "AWS region the stacks target (one the pinned EC2 instance-type data knows).",
+        "type": "string",
+        "maxLength": 32,
+        "enum": rules::regions(),
+        "default": "us-east-1",
+    })
 }
 
 /// `(bucket, key)` of an `s3://bucket/key` URI with a plausible bucket name and a key.

@@ -18,8 +18,10 @@
 //! A construct error that still reaches the user is mapped back to the config field that
 //! caused it ([`from_construct_error`]).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use constructs::ConstructError;
 
@@ -47,8 +49,6 @@ pub const DOMAIN_MAX_LEN: usize = 253;
 pub const ACM_FIRST_NAME_MAX_LEN: usize = 64;
 /// A Route 53 hosted zone id.
 pub const ZONE_ID_PATTERN: &str = "^Z[A-Z0-9]{1,31}$";
-/// A region name such as `us-east-1` or `us-gov-west-1`.
-pub const REGION_PATTERN: &str = "^[a-z]{2}(-[a-z]{2,10}){1,2}-[0-9]{1,2}$";
 /// A 12-digit AWS account id.
 pub const ACCOUNT_PATTERN: &str = "^[0-9]{12}$";
 /// An IPv4 block with a /16 to /28 prefix (the VPC limits).
@@ -143,7 +143,7 @@ pub const BEYOND_SCHEMA: &[(&str, &str)] = &[
     ("workloads[].desired_capacity", "within min_size..=max_size"),
     (
         "workloads[].instance_type",
-        "one CPU architecture in all workloads; a family Amazon Linux 2023 runs on",
+        "offered in `region`; one CPU architecture in all workloads; a family Amazon Linux 2023 runs on",
     ),
     ("database.min_capacity", "at most max_capacity"),
     ("database.max_capacity", "at least min_capacity"),
@@ -333,6 +333,33 @@ impl Architecture {
 /// Families Amazon Linux 2023 cannot boot on (paravirtual-only previous generations) or an
 /// Auto Scaling group cannot launch (Mac instances need Dedicated Hosts).
 const UNSUPPORTED_FAMILIES: &[&str] = &["t1", "m1", "m2", "c1", "cc2", "cg1", "cr1", "hi1", "hs1"];
+
+/// The EC2 instance types offered in each region, from the pinned cfn-lint data
+/// (`data/ec2-instance-types.json`, written by `scripts/update-schemas.sh`): the same list
+/// cfn-lint checks templates against (E3628).
+pub fn instance_type_offerings() -> &'static BTreeMap<String, BTreeSet<String>> {
+    static OFFERINGS: OnceLock<BTreeMap<String, BTreeSet<String>>> = OnceLock::new();
+    OFFERINGS.get_or_init(|| {
+        serde_json::from_str(include_str!("../data/ec2-instance-types.json")).unwrap_or_default()
+    })
+}
+
+/// The regions the pinned data knows (the schema's enumeration of `region`).
+pub fn regions() -> Vec<String> {
+    instance_type_offerings().keys().cloned().collect()
+}
+
+/// Common instance types, shown as the schema's examples of `instance_type`.
+pub const INSTANCE_TYPE_EXAMPLES: [&str; 8] = [
+    "t3.small",
+    "t3.medium",
+    "m7i.large",
+    "c7i.large",
+    "t4g.small",
+    "t4g.medium",
+    "m7g.large",
+    "c7g.large",
+];
 
 /// The architecture of the images: the workloads'. A config whose workloads differ is refused
 /// by [`check`]; the first workload decides otherwise.
@@ -536,7 +563,39 @@ fn workloads(config: &RefArchConfig, out: &mut Vec<Problem>) {
             );
         }
         let family = w.instance_type.split('.').next().unwrap_or_default();
-        if UNSUPPORTED_FAMILIES.contains(&family) || family.starts_with("mac") {
+        let offered = instance_type_offerings()
+            .get(&config.region)
+            .is_none_or(|types| types.contains(&w.instance_type));
+        if !offered {
+            let known = instance_type_offerings()
+                .values()
+                .any(|types| types.contains(&w.instance_type));
+            let sizes: Vec<&str> = instance_type_offerings()
+                .get(&config.region)
+                .into_iter()
+                .flatten()
+                .filter(|t| t.split('.').next() == Some(family))
+                .map(String::as_str)
+                .take(8)
+                .collect();
+            let fix = if sizes.is_empty() {
+                "use a type offered there, such as t3.small or t4g.small".to_owned()
+            } else {
+                format!("{family} sizes offered there: {}", sizes.join(", "))
+            };
+            out.push(
+                Problem::new(
+                    f("instance_type"),
+                    if known {
+                        format!("is not offered in {}", config.region)
+                    } else {
+                        "is not an EC2 instance type".to_owned()
+                    },
+                )
+                .text(&w.instance_type)
+                .fix(fix),
+            );
+        } else if UNSUPPORTED_FAMILIES.contains(&family) || family.starts_with("mac") {
             out.push(
                 Problem::new(
                     f("instance_type"),
@@ -786,6 +845,72 @@ mod tests {
         ] {
             assert_eq!(Architecture::of(x86), Architecture::X86_64, "{x86}");
         }
+    }
+
+    #[test]
+    fn construct_errors_name_the_config_field() {
+        let mut config = RefArchConfig::default();
+        config.workloads.push(crate::config::WorkloadConfig {
+            name: "admin".into(),
+            ..config.workloads[0].clone()
+        });
+        let field = |path: &str, construct_field: &str| {
+            from_construct_error(
+                &config,
+                &ConstructError::config(path, construct_field, "what the construct says"),
+            )
+            .field
+        };
+        assert_eq!(
+            field("refarch-dev-data/Database", "capacity.min_acu"),
+            "database.min_capacity"
+        );
+        assert_eq!(
+            field(
+                "refarch-dev-data/Database",
+                "capacity.seconds_until_auto_pause"
+            ),
+            "database.auto_pause_seconds"
+        );
+        assert_eq!(
+            field("refarch-dev-network/Vpc", "public.first_block"),
+            "network.cidr"
+        );
+        assert_eq!(
+            field("refarch-dev-app/Workload", "capacity"),
+            "workloads[0].max_size"
+        );
+        assert_eq!(
+            field("refarch-dev-app/Workload-admin", "health_check.path"),
+            "workloads[1].health_check_path"
+        );
+        assert_eq!(
+            field("refarch-dev-images/Ami", "schedule"),
+            "images.rebuild_schedule"
+        );
+        // Unforeseen: the section of the stack, saying it is a gap of the checks.
+        let p = from_construct_error(
+            &config,
+            &ConstructError::config("refarch-dev-data/Settings", "path", "bad"),
+        );
+        assert_eq!(p.field, "database");
+        assert!(p.fix.as_deref().is_some_and(|f| f.contains("gap")), "{p}");
+    }
+
+    #[test]
+    fn instance_types_must_be_offered_in_the_region() {
+        let mut config = RefArchConfig::default();
+        config.application.source_dir =
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/app").into();
+        assert!(check(&config).is_empty());
+        config.workloads[0].instance_type = "t3.smal".into();
+        let problems = check(&config);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].to_string(),
+            "field `workloads[0].instance_type`: \"t3.smal\": is not an EC2 instance type; t3 sizes offered there: t3.2xlarge, t3.large, t3.medium, t3.micro, t3.nano, t3.small, t3.xlarge"
+        );
+        assert!(regions().len() > 30 && regions().contains(&"eu-west-1".to_owned()));
     }
 
     #[test]

@@ -129,11 +129,18 @@ fn string(s: &J) -> BoxedStrategy<J> {
             .expect("printable")
             .boxed(),
     };
-    base.prop_filter("length within the schema's bounds", move |v| {
-        (min..=max).contains(&v.chars().count())
-    })
-    .prop_map(J::String)
-    .boxed()
+    let drawn = base
+        .prop_filter("length within the schema's bounds", move |v| {
+            (min..=max).contains(&v.chars().count())
+        })
+        .prop_map(J::String);
+    match s.get("examples").and_then(J::as_array) {
+        // The schema's examples (real values) as often as patterned draws.
+        Some(examples) if !examples.is_empty() => {
+            prop_oneof![proptest::sample::select(examples.clone()), drawn].boxed()
+        }
+        _ => drawn.boxed(),
+    }
 }
 
 /// A table: each property mostly left at its default, sometimes drawn.
@@ -232,7 +239,16 @@ fn configs_drawn_from_the_schema_synthesize_deterministically_or_are_refused_nam
                         prop_assert_eq!(&a.body, &b.body, "synth is not deterministic");
                     }
                     let n = accepted.get();
-                    if n < samples {
+                    // The lint phase checks instance types against us-east-1's offerings.
+                    let linted_region = refarch_app::rules::instance_type_offerings()
+                        .get("us-east-1")
+                        .is_some_and(|offered| {
+                            config
+                                .workloads
+                                .iter()
+                                .all(|w| offered.contains(&w.instance_type))
+                        });
+                    if n < samples && linted_region {
                         let dir = out.join(format!("case-{n}"));
                         first.write(&dir).expect("write the assembly");
                         std::fs::write(dir.join("config.json"), value.to_string())
@@ -621,4 +637,85 @@ fn general(path: &str) -> String {
         }
     }
     out
+}
+
+/// Where the intent is clear the architecture adapts: Graviton instance types get arm64 base
+/// images built on Graviton, equal sizes get no target-tracking policy (CloudFormation refuses
+/// one, cfn-lint E3712), and a minimum of 0 ACU gets an auto-pause delay. The assembly is
+/// written for the lint phase.
+#[test]
+fn the_architecture_adapts_to_graviton_fixed_sizes_and_scale_to_zero() {
+    let mut config = RefArchConfig::default();
+    config.application.source_dir = fixture_app();
+    config.workloads[0].instance_type = "m7g.large".into();
+    config.workloads[0].min_size = 3;
+    config.workloads[0].max_size = 3;
+    config.database.min_capacity = 0.0;
+    config.validate().expect("valid");
+    let assembly = arch::synthesize(&config).expect("synthesizes");
+    assembly
+        .write(&out_dir().join("config-adaptations"))
+        .expect("write");
+    let template = |part: &str| {
+        &assembly
+            .stack(&config.stack_name(part))
+            .expect(part)
+            .template
+    };
+    let of_type = |t: &J, ty: &str| -> Vec<J> {
+        t["Resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .filter(|r| r["Type"] == ty)
+            .cloned()
+            .collect()
+    };
+    let images = template("images");
+    let recipes = of_type(images, "AWS::ImageBuilder::ImageRecipe");
+    assert!(
+        recipes.iter().any(|r| r["Properties"]["ParentImage"]
+            == "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"),
+        "{recipes:?}"
+    );
+    let infra = of_type(images, "AWS::ImageBuilder::InfrastructureConfiguration");
+    assert_eq!(
+        infra[0]["Properties"]["InstanceTypes"],
+        json!(["t4g.small"])
+    );
+    let web = template("app");
+    assert!(of_type(web, "AWS::AutoScaling::ScalingPolicy").is_empty());
+    let cluster = &of_type(template("data"), "AWS::RDS::DBCluster")[0];
+    assert_eq!(
+        cluster["Properties"]["ServerlessV2ScalingConfiguration"],
+        json!({"MinCapacity": 0.0, "MaxCapacity": 4.0, "SecondsUntilAutoPause": 300})
+    );
+
+    // Refused where it cannot adapt: one image serves every workload.
+    let mut mixed = config.clone();
+    mixed.workloads.push(refarch_app::config::WorkloadConfig {
+        name: "admin".into(),
+        hosts: vec!["admin".into()],
+        instance_type: "m7i.large".into(),
+        ..config.workloads[0].clone()
+    });
+    let e = mixed
+        .validate()
+        .expect_err("mixed architectures")
+        .to_string();
+    assert!(
+        e.contains("field `workloads[1].instance_type`: \"m7i.large\": is x86_64 but workloads[0].instance_type (m7g.large) is arm64"),
+        "{e}"
+    );
+    // An auto-pause delay without a cluster that can pause is refused, not ignored.
+    let mut paused = config.clone();
+    paused.database.min_capacity = 0.5;
+    paused.database.auto_pause_seconds = Some(600);
+    let e = paused.validate().expect_err("pause without 0").to_string();
+    assert!(
+        e.contains(
+            "field `database.auto_pause_seconds`: 600: applies only with database.min_capacity = 0"
+        ),
+        "{e}"
+    );
 }
