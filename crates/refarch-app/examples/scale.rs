@@ -75,10 +75,16 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// The configuration of copy `i` (0-based).
 fn copy_config(i: usize) -> RefArchConfig {
-    let mut config = RefArchConfig::default();
-    config.environment = format!("e{i:03}");
-    config.domain.subzone = format!("e{i:03}");
-    config
+    let name = format!("e{i:03}");
+    let defaults = RefArchConfig::default();
+    RefArchConfig {
+        environment: name.clone(),
+        domain: refarch_app::config::DomainConfig {
+            subzone: name,
+            ..defaults.domain.clone()
+        },
+        ..defaults
+    }
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
