@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! refarch-app check [--config FILE]
-//! refarch-app synth [--config FILE] [--out DIR] [--stdout]
+//! refarch-app synth [--config FILE] [--out DIR] [--stdout] [--fsync]
 //! refarch-app diff|deploy|destroy [--config FILE] [--out DIR] [...]
 //! refarch-app schema
 //! refarch-app env --profile local|cloud
@@ -45,6 +45,10 @@ enum Command {
         /// Also print every template to stdout.
         #[arg(long)]
         stdout: bool,
+        /// Sync the written files to stable storage before exiting (writes are atomic either
+        /// way: temporary file, then rename).
+        #[arg(long)]
+        fsync: bool,
     },
     /// Compare the synthesized templates with the deployed stacks.
     Diff {
@@ -100,10 +104,19 @@ fn load_config(path: Option<&Path>) -> Result<RefArchConfig, ConfigError> {
 
 /// Synthesizes into `out`, printing a short summary to stderr.
 fn synth_to(config: &RefArchConfig, out: &Path) -> anyhow::Result<synth::Assembly> {
+    synth_with(config, out, synth::WriteOptions::default())
+}
+
+/// Synthesizes into `out` with the given write options, printing a short summary to stderr.
+fn synth_with(
+    config: &RefArchConfig,
+    out: &Path,
+    options: synth::WriteOptions,
+) -> anyhow::Result<synth::Assembly> {
     let started = Instant::now();
     let assembly = arch::synthesize(config)?;
     assembly
-        .write(out)
+        .write_with(out, options)
         .with_context(|| format!("writing the cloud assembly to {}", out.display()))?;
     for w in &assembly.warnings {
         eprintln!("{w}");
@@ -143,7 +156,17 @@ fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
     constructs::resources::schema_for(type_name).map(|s| s.create_only)
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs `future` (a command that talks to AWS) on a multi-threaded Tokio runtime. Commands
+/// that do not talk to AWS never start one: `synth` is a short, single-threaded program.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(runtime.block_on(future))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check => {
             let label = cli.config.as_deref().map_or_else(
@@ -175,9 +198,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             }
         }
-        Command::Synth { out, stdout } => {
+        Command::Synth { out, stdout, fsync } => {
             let config = load_config(cli.config.as_deref())?;
-            let assembly = synth_to(&config, &out)?;
+            let assembly = synth_with(&config, &out, synth::WriteOptions { durable: fsync })?;
             if stdout {
                 for s in &assembly.stacks {
                     emit(&s.body)?;
@@ -188,7 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff { out, args } => {
             let config = load_config(cli.config.as_deref())?;
             synth_to(&config, &out)?;
-            let report = deploy::cli::diff(&out, &args, create_only).await?;
+            let report = block_on(deploy::cli::diff(&out, &args, create_only))??;
             Ok(ExitCode::from(
                 u8::try_from(report.exit_code(args.fail)).unwrap_or(1),
             ))
@@ -196,13 +219,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deploy { out, args } => {
             let config = load_config(cli.config.as_deref())?;
             synth_to(&config, &out)?;
-            deploy::cli::deploy(&out, &args).await?;
+            block_on(deploy::cli::deploy(&out, &args))??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Destroy { out, args } => {
             let config = load_config(cli.config.as_deref())?;
             synth_to(&config, &out)?;
-            deploy::cli::destroy(&out, &args).await?;
+            block_on(deploy::cli::destroy(&out, &args))??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
@@ -226,10 +249,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

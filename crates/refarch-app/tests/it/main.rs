@@ -10,4 +10,5 @@ mod cli;
 mod config;
 mod emulator;
 mod isolation;
+mod readme;
 mod whole_architecture;
