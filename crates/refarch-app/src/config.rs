@@ -58,8 +58,9 @@ pub struct RefArchConfig {
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct ApplicationConfig {
     /// The application's directory (`manage.py`, `requirements.txt` at its root). A relative
-    /// path is looked up in the working directory, then in the checkout this program was built
-    /// from (so `cargo run` and the tests work from any directory of it). Synth packages it into `asset.<sha256>.zip` in the assembly and
+    /// path is looked up in the working directory, then (when no application is there) in the
+    /// checkout this program was built from (so `cargo run` and the tests work from any
+    /// directory of it). Synth packages it into `asset.<sha256>.zip` in the assembly and
     /// deploy uploads it to the account's assets bucket; an edit builds a new image.
     #[schemars(length(min = 1, max = 4096), pattern(rules::PATH_PATTERN), extend("not" = {"type": "string", "pattern": rules::BLANK_PATTERN}, "patternErrorMessage" = "the application's directory (default `app`), without control characters"))]
     pub source_dir: String,
@@ -555,13 +556,15 @@ impl RefArchConfig {
     /// The application directory to package: `application.source_dir`, resolved as its doc says.
     pub fn source_dir(&self) -> std::path::PathBuf {
         let dir = Path::new(&self.application.source_dir);
-        if dir.is_absolute() || dir.exists() {
+        if dir.is_absolute() || rules::is_application_dir(dir) {
             return dir.to_path_buf();
         }
+        // A directory of that name without an application (say `app/` holding only the
+        // local `.env`) does not shadow the checkout's.
         let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../..")
             .join(dir);
-        if checkout.exists() {
+        if rules::is_application_dir(&checkout) {
             checkout
         } else {
             dir.to_path_buf()

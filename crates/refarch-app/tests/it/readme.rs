@@ -326,7 +326,9 @@ fn the_readme_error_example_is_what_the_cli_prints() {
     // The README shows `check` on a `my.toml` with a VPC block too small for its zones, sizes
     // the wrong way round and a minimum capacity above the maximum.
     let shown = block_after("**Checking a config.**", "text");
-    let (command, shown) = shown.split_once('\n').expect("a command line, then the output");
+    let (command, shown) = shown
+        .split_once('\n')
+        .expect("a command line, then the output");
     assert_eq!(command, "$ refarch-app check --config my.toml");
     let shell = new_shell();
     std::fs::write(
@@ -344,6 +346,10 @@ fn the_readme_error_example_is_what_the_cli_prints() {
     // synth refuses the same way, writing nothing.
     let outcome = shell.refarch(&["synth".into(), "--config".into(), "my.toml".into()], None);
     assert_eq!(outcome.code, Some(1), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains(shown.lines().next().unwrap_or("?")), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(shown.lines().next().unwrap_or("?")),
+        "{}",
+        outcome.stderr
+    );
     assert!(!Path::new(&shell.work.path().join("refarch.out")).exists());
 }
