@@ -75,10 +75,16 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// The configuration of copy `i` (0-based).
 fn copy_config(i: usize) -> RefArchConfig {
-    let mut config = RefArchConfig::default();
-    config.environment = format!("e{i:03}");
-    config.domain.subzone = format!("e{i:03}");
-    config
+    let name = format!("e{i:03}");
+    let defaults = RefArchConfig::default();
+    RefArchConfig {
+        environment: name.clone(),
+        domain: refarch_app::config::DomainConfig {
+            subzone: name,
+            ..defaults.domain.clone()
+        },
+        ..defaults
+    }
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
@@ -90,6 +96,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         arch::build_into(&copy_config(i), &mut app, archive_sha.as_deref())?;
     }
     let built = Instant::now();
+    let peak_after_build = peak_rss_mb();
     let assembly = synth::synth(&app)?;
     let synthesized = Instant::now();
     if let Some(out) = &args.out {
@@ -118,7 +125,8 @@ fn run(args: &Args) -> anyhow::Result<()> {
         println!("  wrote {}", out.display());
     }
     let peak_text = peak.map_or_else(|| "n/a".to_owned(), |p| format!("{p:.1}"));
-    println!("  peak RSS {peak_text} MB");
+    let build_text = peak_after_build.map_or_else(|| "n/a".to_owned(), |p| format!("{p:.1}"));
+    println!("  peak RSS {peak_text} MB ({build_text} MB once the trees were built)");
     println!(
         "scale copies={} resources={resources} total_ms={total:.3} per_resource_us={per_resource_us:.3} peak_rss_mb={peak_text}",
         args.copies

@@ -7,6 +7,8 @@ mod support;
 mod ami_versions;
 mod architecture;
 mod cli;
+mod config;
 mod emulator;
 mod isolation;
+mod readme;
 mod whole_architecture;

@@ -227,13 +227,30 @@ fn every_problem_is_collected_not_just_the_first() -> anyhow::Result<()> {
 fn quotas_are_enforced() -> anyhow::Result<()> {
     let mut s = stack("Big");
     let mut root = s.root();
-    for i in 0..501 {
-        root.raw_resource(&format!("T{i}"), "AWS::SNS::Topic", Prop::Map(vec![]))?;
+    let mut topics = root.child("Topics")?;
+    for i in 0..400 {
+        topics.raw_resource(&format!("T{i}"), "AWS::SNS::Topic", Prop::Map(vec![]))?;
+    }
+    let mut queues = s.root();
+    let mut queues = queues.child("Alarms")?;
+    for i in 0..101 {
+        queues.raw_resource(&format!("A{i}"), "AWS::SNS::Topic", Prop::Map(vec![]))?;
     }
     let mut app = App::new();
     app.add_stack(s)?;
     let errs = errors(synth(&app).expect_err("too many"));
-    assert!(errs.iter().any(|d| d.code == "quota/resources"), "{errs:?}");
+    let quota = errs
+        .iter()
+        .find(|d| d.code == "quota/resources")
+        .unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!(quota.path.as_deref(), Some("Big"));
+    assert!(
+        quota
+            .message
+            .contains("Big/Topics (400 resources), Big/Alarms (101 resources)"),
+        "{}",
+        quota.message
+    );
     Ok(())
 }
 
