@@ -459,6 +459,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="3 rounds, 1 round at 50 copies, 1 run per fit point")
     p.add_argument("--check", action="store_true", help="exit 1 when a goal of issue 17 is not met")
     p.add_argument("--bin-dir", default=str(REPO / "target" / "release"), help=argparse.SUPPRESS)
+    p.add_argument("--parse-only", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.quick:
         a.rounds, a.scale_rounds, a.fit_runs = 3, 1, 1
@@ -470,6 +471,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.parse_only:  # scripts/bench.sh checks the arguments before it builds
+        return 0
     os.chdir(REPO)  # our binary packages app/ relative to the working directory
     bins = Path(args.bin_dir)
     refarch, scale_bin = bins / "refarch-app", bins / "examples" / "scale"
@@ -555,7 +558,8 @@ def main(argv: list[str]) -> int:
     fit, points = report_scale(scale_bin, work, args.fit_runs)
 
     # Goals: judged against the fastest CDK configuration timed (the conservative ratio).
-    print("\n== goals of issue 17 (ratios against the fastest CDK configuration timed)")
+    print("\n== goals of issue 17 (wall clock medians; --check fails on any line NOT met, so the")
+    print("   ratios must hold against every CDK configuration timed, its fastest included)")
     failures = []
 
     def goal(ok: bool, text: str) -> None:
@@ -563,26 +567,23 @@ def main(argv: list[str]) -> int:
         if not ok:
             failures.append(text)
 
-    def fastest(sides: list[Side]) -> Side:
-        return min(sides[1:], key=lambda s: Summary.of([r.wall_ms for r in s.runs]).median)
-
     d_ours = Summary.of([r.wall_ms for r in results[None][0].runs])
-    d_cdk = fastest(results[None])
-    d_ratio, _ = ratio(results[None][0], d_cdk)
     goal(d_ours.median <= GOAL_DEFAULT_MS,
          f"default synth whole process: median {d_ours.median:.1f} ms (goal ≤ {GOAL_DEFAULT_MS} ms)")
-    goal(d_ratio >= GOAL_DEFAULT_RATIO,
-         f"default app vs {d_cdk.label}: {d_ratio:,.0f}× (goal ≥ {GOAL_DEFAULT_RATIO:.0f}×)")
-    s_cdk = fastest(results[50])
-    s_ratio, _ = ratio(results[50][0], s_cdk)
+    for cdk in results[None][1:]:
+        r, _ = ratio(results[None][0], cdk)
+        goal(r >= GOAL_DEFAULT_RATIO, f"default app vs {cdk.label}: {r:,.0f}× (goal ≥ {GOAL_DEFAULT_RATIO:.0f}×)")
+    for cdk in results[50][1:]:
+        r, _ = ratio(results[50][0], cdk)
+        goal(r >= GOAL_SCALE_RATIO, f"50 copies vs {cdk.label}: {r:,.0f}× (goal ≥ {GOAL_SCALE_RATIO:.0f}×)")
     s_peak = results[50][0].peak_mb
-    goal(s_ratio >= GOAL_SCALE_RATIO,
-         f"50 copies vs {s_cdk.label}: {s_ratio:,.0f}× (goal ≥ {GOAL_SCALE_RATIO:.0f}×)")
     goal(s_peak <= GOAL_SCALE_PEAK_MB,
          f"50 copies peak memory: {s_peak:.1f} MB (goal ≤ {GOAL_SCALE_PEAK_MB:.0f} MB)")
     goal(fit.r2 >= GOAL_LINEAR_R2,
          f"linear cost: {fit.slope * 1000:.2f} µs per resource, R² {fit.r2:.4f} over "
          f"{', '.join(map(str, SCALE_POINTS))} copies (goal R² ≥ {GOAL_LINEAR_R2})")
+    print("  (goal 1's \"per-resource synth cost halved\" is relative to a baseline this run does not have:")
+    print(f"   compare the fitted {fit.slope * 1000:.1f} µs per resource with an earlier run's)")
     if not phases["build"]:
         print("  (the scale example printed no phase line: per-phase figures missing)")
     print(f"\nbench: done in {time.time() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end")

@@ -54,6 +54,9 @@ if [[ "$node_major" -lt 20 ]]; then
     exit 1
 fi
 
+# Bad arguments fail before the build, not after it.
+"$PYTHON" "$repo_root/bench/bench.py" --parse-only "$@"
+
 echo "== build: cargo build --release -p refarch-app --bins --example scale"
 cargo build --release --quiet -p refarch-app --bins --example scale
 
