@@ -231,7 +231,9 @@ impl Stack {
         {
             return Err(err(
                 "key_prefix",
-                format!("{prefix:?} must be empty or a relative prefix ending in '/', e.g. \"static/\""),
+                format!(
+                    "{prefix:?} must be empty or a relative prefix ending in '/', e.g. \"static/\""
+                ),
             ));
         }
         for (field, value) in [
@@ -239,10 +241,14 @@ impl Stack {
             ("cache_control", &destination.cache_control),
         ] {
             if value.is_empty() || value.chars().any(|c| c.is_control()) {
-                return Err(err(field, format!("{value:?} is not a Cache-Control value")));
+                return Err(err(
+                    field,
+                    format!("{value:?} is not a Cache-Control value"),
+                ));
             }
         }
-        self.declare_asset(id, source, Some(destination)).map(|_| ())
+        self.declare_asset(id, source, Some(destination))
+            .map(|_| ())
     }
 
     fn declare_asset(
@@ -335,7 +341,10 @@ mod tests {
                 },
             )
             .unwrap_err();
-        assert!(bad_prefix.to_string().contains("`key_prefix`"), "{bad_prefix}");
+        assert!(
+            bad_prefix.to_string().contains("`key_prefix`"),
+            "{bad_prefix}"
+        );
         let twice = s
             .add_bucket_files(
                 "Static",

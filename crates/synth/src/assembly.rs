@@ -135,7 +135,8 @@ impl Assembly {
             })
             .collect();
         let assets: Vec<Json> = self.assets.iter().map(|a| a.manifest()).collect();
-        let mut manifest = json!({ "version": MANIFEST_VERSION, "stacks": stacks, "assets": assets });
+        let mut manifest =
+            json!({ "version": MANIFEST_VERSION, "stacks": stacks, "assets": assets });
         if !self.bucket_files.is_empty() {
             let files: Vec<Json> = self.bucket_files.iter().map(|f| f.manifest()).collect();
             manifest["bucketFiles"] = Json::Array(files);

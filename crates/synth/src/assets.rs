@@ -493,7 +493,10 @@ mod tests {
         assert_eq!(list[2].size, 6);
         assert!(is_hashed_name("a/app.8c1f0e2a.js"));
         assert!(!is_hashed_name("a/app.js"));
-        assert!(!is_hashed_name("deadbeef00.js"), "the stem alone is not a hash segment");
+        assert!(
+            !is_hashed_name("deadbeef00.js"),
+            "the stem alone is not a hash segment"
+        );
         assert!(!is_hashed_name("app.min.js"));
     }
 

@@ -522,7 +522,11 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
         let has_output = artifacts
             .iter()
             .find(|a| a.name == f.stack)
-            .is_some_and(|a| a.template["Outputs"].get(&f.destination.bucket_output).is_some());
+            .is_some_and(|a| {
+                a.template["Outputs"]
+                    .get(&f.destination.bucket_output)
+                    .is_some()
+            });
         if !has_output {
             diags.push(Diagnostic {
                 severity: Severity::Error,
