@@ -6,3 +6,4 @@ pub mod arch;
 pub mod config;
 pub mod contract;
 pub mod image;
+pub mod storage;

@@ -431,7 +431,7 @@ fn the_settings_follow_the_contract_kinds() {
         vpc.isolated_subnets(),
     )
     .expect("db");
-    let props = arch::settings(&config, Some(&db));
+    let props = arch::settings(&config, Some(&db), None);
     app.add_stack(stack).expect("stack");
     let c = contract::contract();
     assert_eq!(props.settings.len(), c.settings.len());
