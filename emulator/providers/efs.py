@@ -132,6 +132,25 @@ class MountTarget(Provider):
             backend.delete_mount_target(self.physical_id)
 
 
+def _posix_user(user):
+    """CloudFormation's strings as the API's numbers (Uid, Gid and SecondaryGids are longs)."""
+    if not user:
+        return {}
+    out = {"Uid": int(user["Uid"]), "Gid": int(user["Gid"])}
+    if user.get("SecondaryGids"):
+        out["SecondaryGids"] = [int(g) for g in user["SecondaryGids"]]
+    return out
+
+
+def _root_directory(root):
+    root = dict(root or {"Path": "/"})
+    info = root.get("CreationInfo")
+    if info:
+        root["CreationInfo"] = {"OwnerUid": int(info["OwnerUid"]), "OwnerGid": int(info["OwnerGid"]),
+                                "Permissions": info["Permissions"]}
+    return root
+
+
 @provider
 class AccessPoint(Provider):
     TYPE = "AWS::EFS::AccessPoint"
@@ -148,8 +167,8 @@ class AccessPoint(Provider):
             client_token=self.props.get("ClientToken") or f"{self.ctx.stack_name}-{self.ctx.logical_id}",
             tags=self._tags(),
             file_system_id=fs_id,
-            posix_user=self.props.get("PosixUser") or {},
-            root_directory=self.props.get("RootDirectory") or {"Path": "/"},
+            posix_user=_posix_user(self.props.get("PosixUser")),
+            root_directory=_root_directory(self.props.get("RootDirectory")),
         )
         self.physical_id = point.access_point_id
         self.attrs = {"AccessPointId": point.access_point_id, "Arn": point.access_point_arn}

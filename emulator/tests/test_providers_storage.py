@@ -139,3 +139,27 @@ def test_cloudfront_logging_is_enabled_by_a_bucket(emu, stack_name):
     assert logging["Enabled"] is True and logging["Prefix"] == "cloudfront/"
     assert logging["Bucket"].endswith(".s3.amazonaws.com")
     expect(delete(emu, stack_name), "DELETE_COMPLETE")
+
+
+def test_bucket_policy_conditions_that_are_not_met_do_not_apply(emu, stack_name):
+    """Fix 23: the architecture's buckets deny requests without TLS and let only CloudFront
+    read; neither statement applies to the deployer's own (condition-less) requests."""
+    s3 = emu.client("s3")
+    bucket = f"{stack_name}-b"[:63]
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}"
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+         "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "CloudFront", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+         "Action": "s3:GetObject", "Resource": f"{arn}/*",
+         "Condition": {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::123456789012:distribution/E1"}}},
+    ]}))
+    s3.put_object(Bucket=bucket, Key="site.css", Body=b"body{}", Metadata={"sha256": "x"})
+    assert s3.head_object(Bucket=bucket, Key="site.css")["Metadata"] == {"sha256": "x"}
+    assert s3.get_object(Bucket=bucket, Key="site.css")["Body"].read() == b"body{}"
+    # An unconditional Deny still denies.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{arn}/*"}]}))
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3.get_object(Bucket=bucket, Key="site.css")

@@ -338,15 +338,22 @@ fn grants_are_derived_from_what_is_read() {
         .of_type("AWS::IAM::Policy")
         .filter(|(k, _)| k.0 == "refarch-dev-app")
         .collect();
-    assert_eq!(policies.len(), 2, "two grants: the settings and the file system");
-    let (settings, mount): (Vec<_>, Vec<_>) = policies
+    assert_eq!(
+        policies.len(),
+        2,
+        "two grants: the settings and the file system"
+    );
+    let (settings, mount): (Vec<&(&support::ResKey, &Json)>, Vec<_>) = policies
         .iter()
         .partition(|(k, _)| !k.1.contains("FileGrants"));
     // The file system: mount and write through exactly its access point.
     let mount = &mount[0].1["Properties"]["PolicyDocument"]["Statement"][0];
     assert_eq!(
         mount["Action"],
-        serde_json::json!(["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"])
+        serde_json::json!([
+            "elasticfilesystem:ClientMount",
+            "elasticfilesystem:ClientWrite"
+        ])
     );
     assert!(
         mount["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"]["Fn::ImportValue"]
