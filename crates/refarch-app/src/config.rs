@@ -113,8 +113,9 @@ impl Default for FileSystemConfig {
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct ApplicationConfig {
     /// The application's directory (`manage.py`, `requirements.txt` at its root). A relative
-    /// path is looked up in the working directory, then in the checkout this program was built
-    /// from (so `cargo run` and the tests work from any directory of it). Synth packages it into `asset.<sha256>.zip` in the assembly and
+    /// path is looked up in the working directory (where it counts once it holds `manage.py`),
+    /// then in the checkout this program was built from (so `cargo run` and the tests work
+    /// from any directory of it). Synth packages it into `asset.<sha256>.zip` in the assembly and
     /// deploy uploads it to the account's assets bucket; an edit builds a new image.
     pub source_dir: String,
     /// S3 URI of an existing zip archive with the application at its root, instead of
@@ -697,13 +698,15 @@ impl RefArchConfig {
     /// The application directory to package: `application.source_dir`, resolved as its doc says.
     pub fn source_dir(&self) -> std::path::PathBuf {
         let dir = Path::new(&self.application.source_dir);
-        if dir.is_absolute() || dir.exists() {
+        // A directory of the working directory counts when it holds an application: `app/`
+        // with only the local profile's `app/.env` in it is not one.
+        if dir.is_absolute() || dir.join("manage.py").exists() {
             return dir.to_path_buf();
         }
         let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../..")
             .join(dir);
-        if checkout.exists() {
+        if (checkout.exists() && !dir.exists()) || checkout.join("manage.py").exists() {
             checkout
         } else {
             dir.to_path_buf()

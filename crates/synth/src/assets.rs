@@ -73,7 +73,7 @@ pub struct StagedFile {
     pub cache_control: String,
 }
 
-/// A bucket-files asset ([`constructs::asset::Stack::add_bucket_files`]): the directory packaged
+/// A bucket-files asset ([`constructs::Stack::add_bucket_files`]): the directory packaged
 /// as a deterministic zip (`files.<sha256>.zip` in the assembly, read by deploy) and the list
 /// of its files, published after `stack`'s change set into the bucket its output names.
 #[derive(Debug, Clone, PartialEq, Eq)]

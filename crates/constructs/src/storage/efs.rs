@@ -433,16 +433,14 @@ impl FileSystem {
     pub fn mount_unit(&self, mount_point: &str) -> MountUnit {
         let name = format!("{}.mount", systemd_escape_path(mount_point));
         let content = fns::concat([
-            format!(
-                "[Unit]\n\
-                 Description=Shared application files (Amazon EFS, TLS)\n\
-                 Wants=network-online.target\n\
-                 After=network-online.target\n\
-                 \n\
-                 [Mount]\n\
-                 What="
-            )
-            .into(),
+            "[Unit]\n\
+             Description=Shared application files (Amazon EFS, TLS)\n\
+             Wants=network-online.target\n\
+             After=network-online.target\n\
+             \n\
+             [Mount]\n\
+             What="
+                .into(),
             self.file_system_id(),
             format!(
                 ":/\nWhere={mount_point}\nType=efs\nOptions=_netdev,noresvport,tls,iam,accesspoint="
