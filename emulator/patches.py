@@ -69,6 +69,10 @@ a fix is still needed.
      parameter now resolves to another value (e.g. a new AMI id published by another stack):
      it lists a Modify of every resource that refers to the parameter, as CloudFormation
      does (stock: "didn't contain changes", so a new AMI never reaches a launch template).
+ 23. A bucket-policy statement whose conditions are not met does not apply, as in IAM (stock:
+     it *denies*, so a `Deny … aws:SecureTransport false` statement, which every bucket of the
+     architecture carries, denies every object request, and an `Allow` for CloudFront scoped
+     by `AWS:SourceArn` denies everyone else).
 """
 
 import json
@@ -936,6 +940,32 @@ def fix_resolved_ssm_parameter_changes():
     models.CloudFormationBackend.create_change_set = create_change_set
 
 
+def fix_unmet_policy_conditions():
+    """Fix 23."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def unmet(conditions, values) -> bool:
+        # IAM: a condition on a key the request does not carry is false (except Null and
+        # ...IfExists operators); moto's evaluator counts it as true.
+        for operator, keys in conditions.items():
+            if operator == "Null" or operator.endswith("IfExists"):
+                continue
+            if any(key not in (values or {}) for key in keys):
+                return True
+        return False
+
+    def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+        conditions = self._statement.get("Condition")
+        if conditions and (unmet(conditions, incoming_condition_values)
+                           or not self._check_conditions(incoming_condition_values)):
+            return PermissionResult.NEUTRAL
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -957,3 +987,4 @@ def apply_all():
     fix_kms_key_deletes()
     fix_dependent_updates()
     fix_resolved_ssm_parameter_changes()
+    fix_unmet_policy_conditions()

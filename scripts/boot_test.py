@@ -6,8 +6,11 @@ template (with the values CloudFormation and RDS would give them: the cluster en
 loopback address where a real PostgreSQL listens, the managed master secret a Secrets Manager
 secret in the emulator), the migration command from the delivery template's buildspec.
 
-Checks: the health path answers 200 with an IP address as Host; the dashboard, once signed in,
-shows the row the migrations command wrote; after the password is rotated (ALTER ROLE and the
+Checks: the user data mounts the shared file system (EFS helper, TLS, IAM, access point) at
+the media directory the service waits for; the health path answers 200 with an IP address as
+Host; the dashboard, once signed in, shows the row the migrations command wrote and loads its
+content-hashed stylesheet from the CDN (a file deploy publishes to the static files' bucket); an
+export is written to MEDIA_ROOT (a local directory standing in for the mount) and downloaded; after the password is rotated (ALTER ROLE and the
 secret updated) the next request still succeeds, through a re-read of the secret; a missing
 parameter stops start-up with a message naming it; the local profile (the output of
 `refarch-app env --profile local`) runs the same app against the same PostgreSQL.
@@ -88,6 +91,11 @@ def user_data_files(stacks: dict[str, dict], region: str) -> dict[str, str]:
     script = lt["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
     if isinstance(script, dict):
         script = script["Fn::Sub"]
+    if isinstance(script, list):
+        # Values imported from the data stack: emulated as that stack would export them.
+        script, variables = script
+        for name, value in variables.items():
+            script = script.replace("${" + name + "}", imported(value, lid))
     script = script.replace("${AWS::Region}", region)
     left = re.findall(r"\$\{[A-Za-z0-9:.]+\}", script)
     if left:
@@ -98,6 +106,23 @@ def user_data_files(stacks: dict[str, dict], region: str) -> dict[str, str]:
     if not files:
         fail(f"the user data of {lid} writes no files")
     return files
+
+
+# What the data stack's exports stand for in this test (the file system's ids).
+EMULATED_FILE_SYSTEM = "fs-0b0075e57b0075e57"
+EMULATED_ACCESS_POINT = "fsap-0b0075e57b0075e57"
+EMULATED_CDN_DOMAIN = "d1b0075e57cdn.cloudfront.net"
+
+
+def imported(value, where: str) -> str:
+    """The emulated value of an import in the user data (only the file system's are expected)."""
+    name = value.get("Fn::ImportValue", "") if isinstance(value, dict) else ""
+    if "AccessPointId" in name:
+        return EMULATED_ACCESS_POINT
+    if "OutputRefFiles" in name:
+        return EMULATED_FILE_SYSTEM
+    fail(f"user data of {where} imports {value}, which this test cannot emulate")
+    return ""
 
 
 def parse_env_file(text: str) -> dict[str, str]:
@@ -113,12 +138,17 @@ def parse_env_file(text: str) -> dict[str, str]:
     return env
 
 
-def parse_unit(text: str) -> dict[str, str]:
+def parse_unit_keys(text: str) -> dict[str, str]:
     unit = {}
     for line in text.splitlines():
         if "=" in line and not line.startswith(("#", "[")):
             k, _, v = line.partition("=")
             unit[k] = v
+    return unit
+
+
+def parse_unit(text: str) -> dict[str, str]:
+    unit = parse_unit_keys(text)
     for key in ("ExecStart", "WorkingDirectory", "EnvironmentFile", "User"):
         if key not in unit:
             fail(f"the systemd unit has no {key}=")
@@ -367,6 +397,8 @@ class DataStack:
             return self.master_secret_arn
         if res["Type"] == "AWS::SecretsManager::Secret" and attr is None:
             return self.physical[lid]
+        if res["Type"] == "AWS::CloudFront::Distribution" and attr == "DomainName":
+            return EMULATED_CDN_DOMAIN
         fail(f"{where}: cannot emulate {lid}.{attr} ({res['Type']})")
         return ""
 
@@ -437,6 +469,21 @@ def run(args, procs: Processes) -> None:
     unit = parse_unit(files[unit_path])
     if unit["EnvironmentFile"] != service["env_file"]:
         fail(f"the unit reads {unit['EnvironmentFile']}, the user data writes {service['env_file']}")
+    # The shared file system: a mount unit through the EFS helper (TLS, IAM, the access point)
+    # at the media directory, which the service waits for and may write to.
+    mounts = [p for p in files if p.endswith(".mount")]
+    if len(mounts) != 1:
+        fail(f"expected one mount unit in the user data, found {mounts}")
+    mount = parse_unit_keys(files[mounts[0]])
+    media_dir = service["media_dir"]
+    options = mount.get("Options", "").split(",")
+    if (mount.get("Type") != "efs" or mount.get("Where") != media_dir
+            or mount.get("What") != f"{EMULATED_FILE_SYSTEM}:/"
+            or not {"tls", "iam", "_netdev", f"accesspoint={EMULATED_ACCESS_POINT}"} <= set(options)):
+        fail(f"the mount unit does not mount the file system over TLS at {media_dir}:\n{files[mounts[0]]}")
+    if unit.get("RequiresMountsFor") != media_dir or unit.get("ReadWritePaths") != media_dir:
+        fail(f"the service does not wait for and write to {media_dir}:\n{files[unit_path]}")
+    log(f"mount unit {mounts[0]}: {mount['What']} at {media_dir} ({mount['Options']})")
     exec_start = shlex.split(unit["ExecStart"])
     log(f"ExecStart from the user data: {unit['ExecStart']}")
     bind = exec_start[exec_start.index("--bind") + 1]
@@ -501,7 +548,9 @@ def run(args, procs: Processes) -> None:
     names = contract["database"]
     pg.sql(f"CREATE ROLE {ident(local[names['user']])} LOGIN PASSWORD {literal(local[names['password']].strip(chr(34)))}")
     pg.sql(f"CREATE DATABASE {ident(local[names['name']])} OWNER {ident(local[names['user']])}")
-    local_run = {**base_env, contract["dotenv_variable"]: str(dotenv)}
+    # Variables already set win over the dotenv file: the local media directory goes under
+    # the test's work directory, not into the checkout.
+    local_run = {**base_env, contract["dotenv_variable"]: str(dotenv), "MEDIA_ROOT": str(work / "local-media")}
     if not local_too:
         # Another server holds localhost:PORT: point the app at ours the documented way, a
         # variable in the environment (it wins over the dotenv file).
@@ -525,6 +574,17 @@ def run(args, procs: Processes) -> None:
     pg.sql(f"CREATE ROLE {ident(master_user)} LOGIN CREATEDB PASSWORD {literal(password)}")
     pg.sql(f"CREATE DATABASE {ident(data.cluster['DatabaseName'])} OWNER {ident(master_user)}")
     data.create(password)
+    prefix = instance_env[contract["prefix_variable"]]
+    cdn_url = f"https://{EMULATED_CDN_DOMAIN}/"
+    if data.parameters.get(f"{prefix}/STATIC_URL") != cdn_url:
+        fail(f"STATIC_URL is {data.parameters.get(f'{prefix}/STATIC_URL')!r}, not the distribution's {cdn_url}")
+    if data.parameters.get(f"{prefix}/MEDIA_ROOT") != media_dir:
+        fail(f"MEDIA_ROOT is {data.parameters.get(f'{prefix}/MEDIA_ROOT')!r}, not the mount point {media_dir}")
+    # A local directory stands in for the mount (the parameter the app reads, pointed at it).
+    stand_in = work / "efs-media"
+    stand_in.mkdir(mode=0o750)
+    ssm.put_parameter(Name=f"{prefix}/MEDIA_ROOT", Value=str(stand_in), Type="String", Overwrite=True)
+    log(f"MEDIA_ROOT is the mount point {media_dir}; {stand_in} stands in for the file system")
     cloud_run = {**base_env, **instance_env, **aws_env}
     sh(["sh", "-c", migrate], args.app, cloud_run, "cloud migrate")
     log("migrations ran in the cloud profile (settings from the emulator)")
@@ -556,6 +616,32 @@ def run(args, procs: Processes) -> None:
     if status != 200 or marker not in page:
         fail(f"dashboard: HTTP {status}, no row from the migrations command:\n{page[:1500]}")
     log("signed in; the dashboard shows the row the migrations command wrote")
+
+    # Static files: the page loads the content-hashed stylesheet from the CDN, and that file is
+    # one deploy publishes to the CDN's bucket.
+    collected = json.loads((args.app / service["static_dir"] / "staticfiles.json").read_text())
+    css = collected["paths"]["dashboard/site.css"]
+    if f'href="{cdn_url}{css}"' not in page:
+        fail(f"the dashboard does not load {cdn_url}{css}:\n{page[:1500]}")
+    published = {f["path"] for b in assembly["manifest"].get("bucketFiles", []) for f in b["files"]}
+    if css not in published:
+        fail(f"{css} is not among the files deploy publishes to the CDN: {sorted(published)}")
+    log(f"the dashboard loads {cdn_url}{css}, which deploy publishes to the static files' bucket")
+
+    # Media files: an export is written to MEDIA_ROOT (the shared file system) and read back.
+    m = re.search(r'<form method="post" action="/exports/">\s*<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if not m:
+        fail(f"the dashboard has no export form:\n{page[:2000]}")
+    status, headers, _ = c.request("POST", "/exports/", {"csrfmiddlewaretoken": m.group(1)})
+    if status != 302:
+        fail(f"export: HTTP {status}")
+    written = sorted((stand_in / "exports").glob("events-*.csv"))
+    if len(written) != 1 or marker not in written[0].read_text():
+        fail(f"the export was not written to the media directory: {written}")
+    status, _, text = c.request("GET", f"/exports/{written[0].name}")
+    if status != 200 or marker not in text:
+        fail(f"downloading the export: HTTP {status}: {text[:500]}")
+    log(f"an export was written to MEDIA_ROOT ({written[0].relative_to(stand_in)}) and downloaded")
     status, _, body = c.request("GET", contract["http"]["status_path"])
     st = json.loads(body)
     if status != 200 or st["database"]["reachable"] is not True or st["profile"] != "cloud":

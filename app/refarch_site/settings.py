@@ -90,8 +90,32 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
     "dashboard",
 ]
+
+# Static files: `collectstatic` writes content-hashed copies (ManifestStaticFilesStorage) to the
+# contract's static directory, which is checked in; deploy publishes it to the CDN that
+# STATIC_URL names, and templates resolve names through its staticfiles.json.
+STATIC_URL = _value("STATIC_URL")
+if not STATIC_URL.endswith("/") or not (STATIC_URL.startswith("/") or STATIC_URL.startswith("https://")):
+    raise _contract.SettingsError(
+        f"{_loaded.origins['STATIC_URL']}: {STATIC_URL!r} must be https://<host>/... or /<path>/, ending in /"
+    )
+STATIC_ROOT = _contract.APP_DIR / CONTRACT["service"]["static_dir"]
+
+# Media files: MEDIA_ROOT is the shared file system's mount in the cloud; a relative path is
+# relative to the application directory (the local profile's `media`).
+MEDIA_ROOT = _contract.APP_DIR / _value("MEDIA_ROOT")
+if PROFILE == "local":
+    MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_URL = "/media/"  # not served: media files are downloaded through views that check access
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 MIDDLEWARE = [
     # First: answers the load balancer's health checks before anything validates the Host

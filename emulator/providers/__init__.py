@@ -20,6 +20,7 @@ def _load_all():
         codedeploy,
         codepipeline,
         ec2,
+        efs,
         elasticache,
         imagebuilder,
         rds,

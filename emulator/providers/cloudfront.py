@@ -52,6 +52,12 @@ class Distribution(Provider):
 
             if cert not in acm_backends[self.ctx.account_id]["us-east-1"]._certificates:
                 raise self.fail(f"The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, or doesn't include a valid certificate chain. ({cert})")
+        # CloudFormation's Logging has no Enabled flag: a bucket means logging is on.
+        logging = config.get("Logging")
+        if logging is not None:
+            logging["Enabled"] = bool(logging.get("Bucket"))
+            logging.setdefault("IncludeCookies", False)
+            logging.setdefault("Prefix", "")
         config["CallerReference"] = self.caller_reference
         return config
 

@@ -37,6 +37,7 @@ pub mod lint;
 pub mod network;
 pub mod resource;
 pub mod resources;
+pub mod storage;
 pub mod tree;
 pub mod value;
 

@@ -17,7 +17,8 @@ use crate::cancel::Cancel;
 use crate::cfn::Cfn;
 use crate::changes::RequireApproval;
 use crate::deploy::{
-    Approval, DEFAULT_CHANGE_SET_NAME, DeployOptions, StackOutcome, deploy_assembly,
+    AfterStack, Approval, DEFAULT_CHANGE_SET_NAME, DeployOptions, StackOutcome,
+    deploy_assembly_then,
 };
 use crate::destroy::{DestroyOutcome, destroy_assembly};
 use crate::diff::{CreateOnlyLookup, TemplateDiff, diff_templates};
@@ -206,14 +207,85 @@ pub async fn deploy_with(
         return Err(DeployError::Preflight(problems));
     }
     publish_assets(&assembly, &stacks, config, timing, &probe, observer).await?;
-    deploy_assembly(
+    let sets = crate::bucket_files::load(&assembly.dir)?;
+    let account = if sets
+        .iter()
+        .any(|f| stacks.iter().any(|s| s.name() == f.stack))
+    {
+        use crate::preflight::Probe as _;
+        probe.caller_account().await?
+    } else {
+        String::new()
+    };
+    let after = PublishFiles {
+        dir: &assembly.dir,
+        sets,
+        config,
+        timing,
+        account,
+        observer,
+    };
+    deploy_assembly_then(
         &client_for(config, timing),
         &stacks,
         &options,
         observer,
         cancel,
+        &after,
     )
     .await
+}
+
+/// Publishes the bucket-files assets of a stack once its change set has run.
+struct PublishFiles<'a> {
+    dir: &'a Path,
+    sets: Vec<crate::bucket_files::BucketFiles>,
+    config: &'a SdkConfig,
+    timing: &'a Timing,
+    account: String,
+    observer: &'a dyn Observer,
+}
+
+impl AfterStack for PublishFiles<'_> {
+    fn after<'a>(
+        &'a self,
+        artifact: &'a StackArtifact,
+        outcome: &'a StackOutcome,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DeployError>> + Send + 'a>>
+    {
+        Box::pin(async move {
+            let outputs = match outcome {
+                StackOutcome::Deployed { outputs, .. }
+                | StackOutcome::NoChanges { outputs, .. } => outputs,
+                StackOutcome::ChangeSetCreated { .. } => {
+                    for set in self.sets.iter().filter(|f| f.stack == artifact.name()) {
+                        self.observer.notice(Notice::Info(format!(
+                            "asset {}: not published (the change set of {} was not executed)",
+                            set.file, set.stack
+                        )));
+                    }
+                    return Ok(());
+                }
+            };
+            let region = artifact.manifest.environment.region.as_deref();
+            let publisher =
+                crate::publish::Publisher::new(self.config, region, &self.account, self.timing);
+            for set in self.sets.iter().filter(|f| f.stack == artifact.name()) {
+                let bucket = crate::bucket_files::bucket_of(set, outputs)?;
+                let done = publisher.publish_files(self.dir, set, &bucket).await?;
+                self.observer.notice(Notice::Info(format!(
+                    "asset {} ({}): {} file(s) uploaded, {} unchanged in s3://{}/{}",
+                    set.file,
+                    set.asset_id,
+                    done.uploaded,
+                    done.unchanged,
+                    done.bucket,
+                    set.key_prefix
+                )));
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Uploads the assets `stacks` use to the caller's assets bucket of each stack's region.

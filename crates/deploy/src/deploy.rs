@@ -94,6 +94,31 @@ pub enum StackOutcome {
     },
 }
 
+/// What runs after each stack's deploy, before the next stack's (e.g. publishing files into a
+/// bucket the stack just created).
+pub trait AfterStack: Sync {
+    /// Called with the stack and how its deploy ended; an error stops the deploy there.
+    fn after<'a>(
+        &'a self,
+        artifact: &'a StackArtifact,
+        outcome: &'a StackOutcome,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DeployError>> + Send + 'a>>;
+}
+
+/// Nothing after each stack.
+struct NothingAfter;
+
+impl AfterStack for NothingAfter {
+    fn after<'a>(
+        &'a self,
+        _: &'a StackArtifact,
+        _: &'a StackOutcome,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DeployError>> + Send + 'a>>
+    {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 /// Deploys every stack of `stacks` in order; stops at the first failure.
 ///
 /// # Errors
@@ -104,6 +129,21 @@ pub async fn deploy_assembly(
     options: &DeployOptions,
     observer: &dyn Observer,
     cancel: &Cancel,
+) -> Result<Vec<StackOutcome>, DeployError> {
+    deploy_assembly_then(cfn_for, stacks, options, observer, cancel, &NothingAfter).await
+}
+
+/// [`deploy_assembly`], running `after` once each stack is deployed.
+///
+/// # Errors
+/// The first stack's [`DeployError`], or the first error of `after`.
+pub async fn deploy_assembly_then(
+    cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
+    stacks: &[&StackArtifact],
+    options: &DeployOptions,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+    after: &dyn AfterStack,
 ) -> Result<Vec<StackOutcome>, DeployError> {
     let manifests: Vec<_> = stacks.iter().map(|s| &s.manifest).collect();
     for o in crate::params::unused(&manifests, &options.parameters) {
@@ -120,7 +160,9 @@ pub async fn deploy_assembly(
                 what: format!("deploying {}", rest.join(", ")),
             });
         }
-        out.push(deploy_stack(&cfn_for(artifact), artifact, options, observer, cancel).await?);
+        let outcome = deploy_stack(&cfn_for(artifact), artifact, options, observer, cancel).await?;
+        after.after(artifact, &outcome).await?;
+        out.push(outcome);
     }
     Ok(out)
 }

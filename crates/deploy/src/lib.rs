@@ -11,7 +11,8 @@
 //!   (template diff with predicted replacement), [`params`].
 //! * The adapter: [`cfn`] wraps `aws-sdk-cloudformation` (and S3 for large templates) with our
 //!   own types, errors ([`error`]) and retries ([`retry`]: jittered, capped backoff).
-//! * The engine: [`publish`] (file assets to the account's assets bucket), [`deploy`], [`destroy`], [`wait`] (bounded, cancellable polling), [`events`]
+//! * The engine: [`publish`] (file assets to the account's assets bucket), [`bucket_files`]
+//!   (files into a bucket of a stack, after its change set), [`deploy`], [`destroy`], [`wait`] (bounded, cancellable polling), [`events`]
 //!   (stack events since the change set was created, failure summaries), [`progress`] (what
 //!   people see), [`cancel`] (Ctrl-C).
 //! * The edge: [`cli`] (clap arguments and entry functions) and [`aws`] (standard AWS
@@ -85,6 +86,7 @@
 pub mod access;
 pub mod assembly;
 pub mod aws;
+pub mod bucket_files;
 pub mod cancel;
 pub mod cfn;
 pub mod changes;

@@ -153,6 +153,16 @@ impl Publisher {
         })
     }
 
+    /// The S3 client (the publisher's region and endpoint).
+    pub(crate) fn s3(&self) -> &Client {
+        &self.s3
+    }
+
+    /// The retry and time-out settings.
+    pub(crate) fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
     async fn object_exists(&self, bucket: &str, key: &str) -> Result<bool, ApiError> {
         with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
             match self.s3.head_object().bucket(bucket).key(key).send().await {
@@ -293,7 +303,7 @@ impl Publisher {
     }
 }
 
-fn is_not_found<E: aws_sdk_s3::error::ProvideErrorMetadata>(
+pub(crate) fn is_not_found<E: aws_sdk_s3::error::ProvideErrorMetadata>(
     e: &aws_smithy_runtime_api::client::result::SdkError<
         E,
         aws_smithy_runtime_api::client::orchestrator::HttpResponse,

@@ -5,7 +5,7 @@
 //! | stack | holds | why apart |
 //! |---|---|---|
 //! | `<app>-<env>-network` | VPC, subnets, NAT, endpoints, flow logs | changes rarely; everything builds on it |
-//! | `<app>-<env>-data` | Aurora Serverless v2, its key and secret, app settings and secrets | stateful: deletion protection, Snapshot/Retain policies, never replaced by an app change |
+//! | `<app>-<env>-data` | Aurora Serverless v2, its key and secret, app settings and secrets, the static files' bucket and CDN, the shared file system (EFS) | stateful: deletion protection, Snapshot/Retain policies, never replaced by an app change |
 //! | `<app>-<env>-images` | EC2 Image Builder layers, built at deploy time, writing the app AMI id to an SSM parameter; pipelines for rebuilds | must build an AMI before the workload can launch |
 //! | `<app>-<env>-app` | sub-zone, certificate, balancer, workload | stateless: safe to replace or roll |
 //! | `<app>-<env>-delivery` | migrations pipeline (source bucket, CodeBuild, CodePipeline) | ships changes to the others |
@@ -31,6 +31,7 @@ use constructs::{App, ConstructError, Environment, OutputDef, Stack, Value, fns}
 use crate::config::{ConfigError, EngineConfig, NatConfig, RefArchConfig};
 use crate::contract::{self, ALLOWED_HOSTS, DATABASE, DEBUG, SECRET_KEY};
 use crate::image::{self, AppSource};
+use crate::storage::Storage;
 
 fn env(config: &RefArchConfig) -> Environment {
     Environment {
@@ -109,7 +110,11 @@ fn db_props(config: &RefArchConfig) -> AuroraServerlessProps {
 /// ([`contract::contract`]), in its order and with its descriptions, each given its source
 /// here. Without `db` (the cloud env file needs only the namespace) the database settings are
 /// left out.
-pub fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSettingsProps {
+pub fn settings(
+    config: &RefArchConfig,
+    db: Option<&AuroraServerless>,
+    storage: Option<&Storage>,
+) -> AppSettingsProps {
     let c = contract::contract();
     let hosts = config
         .workloads
@@ -143,6 +148,7 @@ pub fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSet
             "prefer",
         ));
     }
+    sources.extend(crate::storage::settings(storage));
     let settings = c
         .settings
         .iter()
@@ -171,7 +177,7 @@ pub fn app_archive_sha(config: &RefArchConfig) -> Result<Option<String>, Constru
     if a.git_url.is_some() || a.archive_uri.is_some() {
         return Ok(None);
     }
-    let source = AssetSource::directory(config.source_dir());
+    let source = app_directory(config);
     let (sha256, _) = synth::assets::package(&source).map_err(|e| {
         ConstructError::config(
             "application",
@@ -185,9 +191,17 @@ pub fn app_archive_sha(config: &RefArchConfig) -> Result<Option<String>, Constru
     Ok(Some(sha256))
 }
 
+/// The application's directory as packaged: without the local profile's media files (the
+/// contract's local `MEDIA_ROOT`).
+fn app_directory(config: &RefArchConfig) -> AssetSource {
+    let mut source = AssetSource::directory(config.source_dir());
+    source.exclude.push("media".into());
+    source
+}
+
 /// The application's directory as an asset of `stack`.
 fn app_asset(config: &RefArchConfig, stack: &mut Stack) -> Result<Asset, ConstructError> {
-    stack.add_asset("AppSource", AssetSource::directory(config.source_dir()))
+    stack.add_asset("AppSource", app_directory(config))
 }
 
 /// The application layer's source: the configured Git repository or archive, else the
@@ -229,6 +243,7 @@ struct Parts {
     db: AuroraServerless,
     settings: AppSettings,
     images: AmiPipeline,
+    storage: Storage,
 }
 
 fn network_and_data(
@@ -256,7 +271,12 @@ fn network_and_data(
         vpc.vpc_id(),
         vpc.isolated_subnets(),
     )?;
-    let settings = AppSettings::new(&mut data.root(), "Settings", &settings(config, Some(&db)))?;
+    let storage = crate::storage::build(config, &mut data, &vpc)?;
+    let settings = AppSettings::new(
+        &mut data.root(),
+        "Settings",
+        &settings(config, Some(&db), Some(&storage)),
+    )?;
     let mut root = data.root();
     root.output(
         "DatabaseEndpoint",
@@ -310,6 +330,7 @@ fn network_and_data(
         db,
         settings,
         images: pipeline,
+        storage,
     })
 }
 
@@ -357,7 +378,9 @@ pub fn build_into(
         db,
         settings,
         images,
+        storage,
     } = network_and_data(config, app, archive_sha)?;
+    let mount = crate::storage::mount_unit(&storage);
 
     let mut web = stack(
         config,
@@ -398,8 +421,12 @@ pub fn build_into(
         } else {
             format!("Workload-{}", w.name)
         };
-        let (files, commands) =
-            image::boot_files(&contract::contract(), settings.cloud_env_file(), w.app_port);
+        let (files, commands) = image::boot_files(
+            &contract::contract(),
+            settings.cloud_env_file(),
+            w.app_port,
+            mount.as_ref(),
+        );
         let workload = Workload::new(
             &mut web.root(),
             &id,
@@ -444,6 +471,7 @@ pub fn build_into(
             workload.tier(),
             "The workload reaches the database",
         )?;
+        crate::storage::attach(&storage, &mut web, &workload, &id)?;
         vpc.allow_endpoints(&mut web, workload.tier())?;
         workloads.push(workload);
     }
@@ -540,7 +568,7 @@ pub fn local_env(config: &RefArchConfig) -> Result<String, ConstructError> {
 /// read from Parameter Store and Secrets Manager at start-up.
 pub fn cloud_env(config: &RefArchConfig) -> String {
     let c = contract::contract();
-    let settings = settings(config, None);
+    let settings = settings(config, None, None);
     format!(
         "{}=cloud\n{}={}\n{}={}\n",
         settings.profile_variable,

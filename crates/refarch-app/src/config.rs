@@ -49,6 +49,75 @@ pub struct RefArchConfig {
     pub images: ImagesConfig,
     /// Where the application image layer gets the application from.
     pub application: ApplicationConfig,
+    /// The application's static files in a private bucket behind a CloudFront distribution.
+    pub static_files: StaticFilesConfig,
+    /// The shared file system (Amazon EFS) the application's media files live on.
+    pub file_system: FileSystemConfig,
+}
+
+/// Which CloudFront edge locations serve the static files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriceClassConfig {
+    /// North America, Europe and Israel (`PriceClass_100`).
+    NorthAmericaEurope,
+    /// Those plus Asia, the Middle East and Africa (`PriceClass_200`).
+    MostRegions,
+    /// Every edge location (`PriceClass_All`).
+    All,
+}
+
+/// Static files on a CDN: the `collectstatic` output (the contract's `service.static_dir` in
+/// the application directory) published by deploy into a private, versioned bucket behind
+/// CloudFront (origin access control, HTTPS only), and the app's `STATIC_URL` pointing at it.
+/// Off: the application serves its static files itself under `/static/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct StaticFilesConfig {
+    /// Create the bucket and the distribution.
+    pub enabled: bool,
+    /// Edge locations.
+    pub price_class: PriceClassConfig,
+    /// Days replaced versions of static files are kept (1-365).
+    #[schemars(range(min = 1, max = 365))]
+    pub noncurrent_version_days: u32,
+}
+
+impl Default for StaticFilesConfig {
+    fn default() -> Self {
+        StaticFilesConfig {
+            enabled: true,
+            price_class: PriceClassConfig::NorthAmericaEurope,
+            noncurrent_version_days: 30,
+        }
+    }
+}
+
+/// The shared file system: Amazon EFS, encrypted, a mount target per availability zone in the
+/// private subnets, reachable only from the workloads on NFS; every instance mounts it at the
+/// contract's `service.media_dir` (the app's `MEDIA_ROOT`). Off: media files stay on each
+/// instance's disk (and are lost with it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
+pub struct FileSystemConfig {
+    /// Create the file system and mount it on every instance.
+    pub enabled: bool,
+    /// Days without access after which a file moves to Infrequent Access (1, 7, 14, 30, 60,
+    /// 90, 180, 270 or 365); `None` keeps every file in Standard.
+    #[schemars(extend("enum" = [1, 7, 14, 30, 60, 90, 180, 270, 365, null]))]
+    pub transition_to_ia_days: Option<u16>,
+    /// Daily backups (AWS Backup, 35 days).
+    pub backups: bool,
+}
+
+impl Default for FileSystemConfig {
+    fn default() -> Self {
+        FileSystemConfig {
+            enabled: true,
+            transition_to_ia_days: Some(30),
+            backups: true,
+        }
+    }
 }
 
 /// The application's source for the image layer and the migrations pipeline: the directory
@@ -263,6 +332,8 @@ impl Default for RefArchConfig {
             migrations: MigrationsConfig::default(),
             images: ImagesConfig::default(),
             application: ApplicationConfig::default(),
+            static_files: StaticFilesConfig::default(),
+            file_system: FileSystemConfig::default(),
         }
     }
 }
@@ -596,6 +667,27 @@ mod tests {
     #[test]
     fn the_default_is_valid() {
         RefArchConfig::default().validate().expect("valid default");
+    }
+
+    #[test]
+    fn storage_fields_are_bounded_by_the_schema() {
+        let mut c = RefArchConfig::default();
+        c.static_files.noncurrent_version_days = 0;
+        c.file_system.transition_to_ia_days = Some(31);
+        let fields: Vec<String> = c.problems().into_iter().map(|p| p.field).collect();
+        assert!(
+            fields.contains(&"static_files.noncurrent_version_days".to_owned())
+                && fields.contains(&"file_system.transition_to_ia_days".to_owned()),
+            "{fields:?}"
+        );
+        c.file_system.transition_to_ia_days = None;
+        c.static_files.noncurrent_version_days = 365;
+        c.validate().expect("valid");
+        for days in [1, 7, 14, 30, 60, 90, 180, 270, 365] {
+            c.file_system.transition_to_ia_days = Some(days);
+            c.validate().expect("every period EFS offers");
+            assert!(constructs::storage::TransitionDays::from_days(days).is_some());
+        }
     }
 
     #[test]

@@ -94,6 +94,15 @@ pub struct Service {
     pub workers: u8,
     /// The Python interpreter the image installs and builds the venv with.
     pub python: &'static str,
+    /// The service user's uid and gid, fixed so that files on the shared file system (whose
+    /// access point maps every client to them) belong to it on every instance.
+    pub uid: u32,
+    /// Where media files live on an instance: the shared file system's mount point, or a local
+    /// directory when the architecture has none (the app's `MEDIA_ROOT` in the cloud).
+    pub media_dir: &'static str,
+    /// The `collectstatic` output inside the application directory (the app's `STATIC_ROOT`;
+    /// its files are published to the static files' bucket, its `staticfiles.json` stays).
+    pub static_dir: &'static str,
 }
 
 /// The contract (see the module documentation).
@@ -131,6 +140,10 @@ pub const SECRET_KEY: &str = "SECRET_KEY";
 pub const DEBUG: &str = "DEBUG";
 /// Host names the application answers to.
 pub const ALLOWED_HOSTS: &str = "ALLOWED_HOSTS";
+/// Where pages load static files from (the CDN's `https://<domain>/`, or `/static/`).
+pub const STATIC_URL: &str = "STATIC_URL";
+/// The directory media files are written to (`service.media_dir` in the cloud).
+pub const MEDIA_ROOT: &str = "MEDIA_ROOT";
 
 /// The database's setting names.
 pub const DATABASE: DatabaseNames = DatabaseNames {
@@ -177,6 +190,16 @@ pub fn contract() -> Contract {
             ),
             setting(d.user, Credential, "Database user"),
             setting(d.password, Credential, "Database password"),
+            setting(
+                STATIC_URL,
+                Parameter,
+                "Base URL of the static files (the CDN)",
+            ),
+            setting(
+                MEDIA_ROOT,
+                Parameter,
+                "Directory of the media files (the shared file system)",
+            ),
         ],
         database: d,
         http: Http {
@@ -193,6 +216,9 @@ pub fn contract() -> Contract {
             wsgi: "refarch_site.wsgi:application",
             workers: 2,
             python: "python3.12",
+            uid: 1500,
+            media_dir: "/var/lib/refarch/media",
+            static_dir: "collected_static",
         },
         migrate_command: "python manage.py migrate --noinput",
     }
@@ -212,7 +238,8 @@ impl Contract {
     }
 
     /// The service's systemd unit: gunicorn on `port` as the dedicated user, the settings from
-    /// the env file the boot script writes, restarted on failure.
+    /// the env file the boot script writes, restarted on failure; it starts once the media
+    /// directory is mounted (when it is a mount) and may write there and nowhere else.
     pub fn systemd_unit(&self, port: u16) -> String {
         let s = &self.service;
         format!(
@@ -220,6 +247,7 @@ impl Contract {
              Description=Sample application (gunicorn on port {port})\n\
              Wants=network-online.target\n\
              After=network-online.target\n\
+             RequiresMountsFor={media}\n\
              \n\
              [Service]\n\
              Type=simple\n\
@@ -235,6 +263,7 @@ impl Contract {
              PrivateTmp=yes\n\
              ProtectSystem=strict\n\
              ProtectHome=yes\n\
+             ReadWritePaths={media}\n\
              \n\
              [Install]\n\
              WantedBy=multi-user.target\n",
@@ -244,6 +273,7 @@ impl Contract {
             venv = s.venv,
             workers = s.workers,
             wsgi = s.wsgi,
+            media = s.media_dir,
         )
     }
 
@@ -296,6 +326,8 @@ mod tests {
         assert!(unit.contains("\nEnvironmentFile=/etc/refarch/app.env\n"));
         assert!(unit.contains("\nRestart=on-failure\n"));
         assert!(unit.contains("\nUser=refarch\n"));
+        assert!(unit.contains("\nRequiresMountsFor=/var/lib/refarch/media\n"));
+        assert!(unit.contains("\nReadWritePaths=/var/lib/refarch/media\n"));
     }
 
     /// The checked-in copy the application loads is exactly [`Contract::json`].

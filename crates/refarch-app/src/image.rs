@@ -10,6 +10,7 @@
 use constructs::compute::{ComponentSpec, LayerSpec, UserDataFile};
 use constructs::iam::Statement;
 use constructs::resources::iam;
+use constructs::storage::MountUnit;
 use constructs::value::Value;
 use constructs::{ConstructError, Handle, Scope, fns};
 
@@ -105,10 +106,25 @@ pub fn application_layer(contract: &Contract, source: &AppSource) -> LayerSpec {
             ComponentSpec::commands(
                 "service-user",
                 "The system user the application runs as (no login, no home)",
-                [format!(
-                    "id -u {user} >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /sbin/nologin {user}",
-                    user = s.user
-                )],
+                [
+                    // A fixed uid/gid: the shared file system's access point maps every client
+                    // to it, so files there belong to this user on every instance.
+                    format!(
+                        "getent group {user} >/dev/null || groupadd --system --gid {uid} {user}",
+                        user = s.user,
+                        uid = s.uid
+                    ),
+                    format!(
+                        "id -u {user} >/dev/null 2>&1 || useradd --system --uid {uid} --gid {uid} --no-create-home --home-dir /nonexistent --shell /sbin/nologin {user}",
+                        user = s.user,
+                        uid = s.uid
+                    ),
+                    format!(
+                        "test \"$(id -u {user}):$(id -g {user})\" = {uid}:{uid}",
+                        user = s.user,
+                        uid = s.uid
+                    ),
+                ],
             ),
             match source {
                 AppSource::Asset { uri, .. } => ComponentSpec::commands(
@@ -133,16 +149,18 @@ pub fn application_layer(contract: &Contract, source: &AppSource) -> LayerSpec {
 }
 
 /// The middleware layer: the Python runtime the contract's service runs on (the system layer
-/// below brings `git` and `unzip`).
+/// below brings `git` and `unzip`) and the EFS mount helper (`amazon-efs-utils`: TLS mounts,
+/// IAM authorization) the boot script mounts the shared file system with.
 pub fn python_middleware(contract: &Contract) -> LayerSpec {
     let python = contract.service.python;
     LayerSpec {
         components: vec![ComponentSpec::commands(
             "python",
-            "The Python runtime and pip the application's virtual environment is built with",
+            "The Python runtime and pip the application's virtual environment is built with, and the EFS mount helper",
             [
-                format!("dnf install -y {python} {python}-pip"),
+                format!("dnf install -y {python} {python}-pip amazon-efs-utils"),
                 format!("{python} -m venv --help >/dev/null"),
+                "test -x /sbin/mount.efs".to_owned(),
             ],
         )],
         version: "1.0".into(),
@@ -187,19 +205,35 @@ pub fn grant_source_read(
 }
 
 /// The files a workload's boot script writes: the cloud-profile env file and the systemd unit
-/// serving on `port`, and the commands that start the service.
+/// serving on `port`, and the commands that start the service. With `mount` (the shared file
+/// system's mount unit) the media directory is mounted first; without, it is a local
+/// directory of the service user.
 pub fn boot_files(
     contract: &Contract,
     env_file: Value<String>,
     port: u16,
+    mount: Option<&MountUnit>,
 ) -> (Vec<UserDataFile>, Vec<String>) {
+    let s = &contract.service;
     let mut unit = UserDataFile::new(contract.unit_path(), contract.systemd_unit(port));
     unit.mode = 0o644;
-    let files = vec![UserDataFile::new(contract.service.env_file, env_file), unit];
-    let commands = vec![
-        "systemctl daemon-reload".into(),
-        format!("systemctl enable --now {}.service", contract.service.unit),
-    ];
+    let mut files = vec![UserDataFile::new(s.env_file, env_file), unit];
+    let mut commands = vec!["systemctl daemon-reload".to_owned()];
+    match mount {
+        Some(m) => {
+            let mut f =
+                UserDataFile::new(format!("/etc/systemd/system/{}", m.name), m.content.clone());
+            f.mode = 0o644;
+            files.push(f);
+            commands.push(format!("systemctl enable --now {}", m.name));
+        }
+        None => commands.push(format!(
+            "install -d -o {user} -g {user} -m 0750 {dir}",
+            user = s.user,
+            dir = s.media_dir
+        )),
+    }
+    commands.push(format!("systemctl enable --now {}.service", s.unit));
     (files, commands)
 }
 
@@ -229,7 +263,7 @@ mod tests {
         // The venv is built with the interpreter the middleware layer installs.
         assert!(text.contains("python3.12 -m venv /opt/refarch/venv"));
         let middleware = format!("{:?}", python_middleware(&c).components);
-        assert!(middleware.contains("dnf install -y python3.12 python3.12-pip"));
+        assert!(middleware.contains("dnf install -y python3.12 python3.12-pip amazon-efs-utils"));
     }
 
     #[test]
@@ -278,7 +312,7 @@ mod tests {
     #[test]
     fn boot_files_write_the_env_file_and_a_unit_on_the_port_then_start_it() {
         let c = contract();
-        let (files, commands) = boot_files(&c, "APP_PROFILE=cloud\n".into(), 9000);
+        let (files, commands) = boot_files(&c, "APP_PROFILE=cloud\n".into(), 9000, None);
         assert_eq!(files[0].path, "/etc/refarch/app.env");
         assert_eq!(files[1].path, "/etc/systemd/system/refarch-app.service");
         let unit = files[1]
@@ -287,6 +321,26 @@ mod tests {
             .expect("literal unit")
             .to_owned();
         assert!(unit.contains("--bind 0.0.0.0:9000 "));
-        assert_eq!(commands[1], "systemctl enable --now refarch-app.service");
+        assert_eq!(
+            commands[1],
+            "install -d -o refarch -g refarch -m 0750 /var/lib/refarch/media"
+        );
+        assert_eq!(commands[2], "systemctl enable --now refarch-app.service");
+        let mount = MountUnit {
+            name: "var-lib-refarch-media.mount".into(),
+            content: "[Mount]\n".into(),
+        };
+        let (files, commands) = boot_files(&c, "APP_PROFILE=cloud\n".into(), 9000, Some(&mount));
+        assert_eq!(
+            files[2].path,
+            "/etc/systemd/system/var-lib-refarch-media.mount"
+        );
+        assert_eq!(
+            commands[1..],
+            [
+                "systemctl enable --now var-lib-refarch-media.mount",
+                "systemctl enable --now refarch-app.service"
+            ]
+        );
     }
 }

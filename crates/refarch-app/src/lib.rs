@@ -10,3 +10,4 @@ pub mod contract;
 pub mod image;
 pub mod rules;
 pub mod schema;
+pub mod storage;

@@ -3,8 +3,10 @@
 //! `manifest.json` lists the stacks in dependency order:
 //! `{"version": 1, "stacks": [{"name", "templateFile", "dependencies", "parameters",
 //! "environment": {"account", "region"}, "tags", "terminationProtection", "resourceCount",
-//! "assets"}], "assets": [{"id", "file", "packaging", "bucketName", "objectKey", "sha256"}]}`;
-//! each asset file (`asset.<sha256>.zip`) is written beside the templates.
+//! "assets"}], "assets": [{"id", "file", "packaging", "bucketName", "objectKey", "sha256"}],
+//! "bucketFiles": [{"id", "file", "stack", "assetId", "bucketOutput", "keyPrefix", "files":
+//! [{"path", "sha256", "size", "contentType", "cacheControl"}]}]}`; each asset file
+//! (`asset.<sha256>.zip`, `files.<sha256>.zip`) is written beside the templates.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -75,6 +77,8 @@ pub struct Assembly {
     pub stacks: Vec<StackArtifact>,
     /// The packaged file assets, by content hash.
     pub assets: Vec<crate::assets::StagedAsset>,
+    /// The bucket-files assets, in declaration order (published after their stack's change set).
+    pub bucket_files: Vec<crate::assets::StagedFiles>,
     /// Problems that did not stop synth.
     pub warnings: Vec<Diagnostic>,
 }
@@ -140,7 +144,13 @@ impl Assembly {
             })
             .collect();
         let assets: Vec<Json> = self.assets.iter().map(|a| a.manifest()).collect();
-        json!({ "version": MANIFEST_VERSION, "stacks": stacks, "assets": assets })
+        let mut manifest =
+            json!({ "version": MANIFEST_VERSION, "stacks": stacks, "assets": assets });
+        if !self.bucket_files.is_empty() {
+            let files: Vec<Json> = self.bucket_files.iter().map(|f| f.manifest()).collect();
+            manifest["bucketFiles"] = Json::Array(files);
+        }
+        manifest
     }
 
     /// Writes every template and `manifest.json` into `dir` (created if needed), as
@@ -173,6 +183,11 @@ impl Assembly {
             .assets
             .iter()
             .map(|a| (dir.join(a.file_name()), a.archive.as_slice()))
+            .chain(
+                self.bucket_files
+                    .iter()
+                    .map(|f| (dir.join(f.file_name()), f.archive.as_slice())),
+            )
             .filter(|(path, body)| !fs::metadata(path).is_ok_and(|m| m.len() == body.len() as u64))
             .collect();
         files.extend(asset_files);
@@ -218,12 +233,18 @@ impl Assembly {
                     .iter()
                     .map(crate::assets::StagedAsset::file_name),
             )
+            .chain(
+                self.bucket_files
+                    .iter()
+                    .map(crate::assets::StagedFiles::file_name),
+            )
             .collect();
         if let Ok(entries) = fs::read_dir(dir) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let ours = name.ends_with(".template.json")
-                    || (name.starts_with("asset.") && name.ends_with(".zip"));
+                    || ((name.starts_with("asset.") || name.starts_with("files."))
+                        && name.ends_with(".zip"));
                 if ours && !keep.contains(&name) {
                     let _ = fs::remove_file(entry.path());
                 }

@@ -16,7 +16,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use constructs::App;
-use constructs::asset::{ASSETS_BUCKET_PATTERN, AssetSource};
+use constructs::asset::{ASSETS_BUCKET_PATTERN, AssetSource, BucketDestination};
 use sha2::{Digest as _, Sha256};
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity};
@@ -58,16 +58,163 @@ impl StagedAsset {
     }
 }
 
+/// One file of a [`StagedFiles`] set: where it goes and how it is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedFile {
+    /// Path inside the set (`/`-separated), and so the object key after the prefix.
+    pub path: String,
+    /// SHA-256 (hex) of the file's bytes (deploy compares it with the object's).
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// `Content-Type`, from the extension.
+    pub content_type: &'static str,
+    /// `Cache-Control`, from the destination's rules.
+    pub cache_control: String,
+}
+
+/// A bucket-files asset ([`constructs::Stack::add_bucket_files`]): the directory packaged
+/// as a deterministic zip (`files.<sha256>.zip` in the assembly, read by deploy) and the list
+/// of its files, published after `stack`'s change set into the bucket its output names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedFiles {
+    /// SHA-256 (hex) of the archive.
+    pub hash: String,
+    /// The zip archive.
+    pub archive: Vec<u8>,
+    /// The declaring stack (it creates the bucket).
+    pub stack: String,
+    /// The asset's id in that stack.
+    pub id: String,
+    /// Where the files go.
+    pub destination: BucketDestination,
+    /// Every file, sorted by path.
+    pub files: Vec<StagedFile>,
+}
+
+impl StagedFiles {
+    /// File name in the assembly directory: `files.<sha256>.zip`.
+    pub fn file_name(&self) -> String {
+        format!("files.{}.zip", self.hash)
+    }
+
+    /// The manifest entry (in the manifest's `bucketFiles` list).
+    pub fn manifest(&self) -> serde_json::Value {
+        let files: Vec<serde_json::Value> = self
+            .files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "path": f.path,
+                    "sha256": f.sha256,
+                    "size": f.size,
+                    "contentType": f.content_type,
+                    "cacheControl": f.cache_control,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "id": self.hash,
+            "file": self.file_name(),
+            "stack": self.stack,
+            "assetId": self.id,
+            "bucketOutput": self.destination.bucket_output,
+            "keyPrefix": self.destination.key_prefix,
+            "files": files,
+        })
+    }
+}
+
+/// The `Content-Type` of a file name, by extension (`application/octet-stream` when unknown).
+pub fn content_type(name: &str) -> &'static str {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "map" => "application/json",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/vnd.microsoft.icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Whether a file name carries a content hash: a `.`-separated segment of 8 or more hex
+/// digits before the extension (`site.3f2a9c1b4d5e.css`, `app.8c1f0e2a.js`).
+pub fn is_hashed_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1]
+            .iter()
+            .any(|p| p.len() >= 8 && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The files of a packaged archive, with their hashes, types and cache rules.
+fn list_files(archive: &[u8], destination: &BucketDestination) -> io::Result<Vec<StagedFile>> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(io::Cursor::new(archive)).map_err(zip_error)?;
+    let mut out = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(zip_error)?;
+        if entry.is_dir() {
+            continue;
+        }
+        let path = entry
+            .name()
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes)?;
+        let cache_control = if is_hashed_name(&path) {
+            destination.hashed_cache_control.clone()
+        } else {
+            destination.cache_control.clone()
+        };
+        out.push(StagedFile {
+            sha256: hex(&Sha256::digest(&bytes)),
+            size: bytes.len() as u64,
+            content_type: content_type(&path),
+            cache_control,
+            path,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
 /// A packaging's outcome: `(sha256, archive)`, or why it failed.
 type Packaged = Result<(String, Vec<u8>), String>;
 
-/// Every asset of `app`, staged, plus the object key of each `(stack, id)` declaration.
-/// Unreadable sources are reported in `diags` with the declaring stack and asset path.
-pub(crate) fn stage(
-    app: &App,
-    diags: &mut Vec<Diagnostic>,
-) -> (Vec<StagedAsset>, BTreeMap<(String, String), String>) {
+/// What [`stage`] produced: archive assets, the object key of each `(stack, id)` archive
+/// declaration, and bucket-files assets.
+pub(crate) struct Staging {
+    pub(crate) assets: Vec<StagedAsset>,
+    pub(crate) keys: BTreeMap<(String, String), String>,
+    pub(crate) files: Vec<StagedFiles>,
+}
+
+/// Every asset of `app`, staged. Unreadable sources are reported in `diags` with the declaring
+/// stack and asset path.
+pub(crate) fn stage(app: &App, diags: &mut Vec<Diagnostic>) -> Staging {
     let mut staged: Vec<StagedAsset> = Vec::new();
+    let mut files: Vec<StagedFiles> = Vec::new();
     let mut keys = BTreeMap::new();
     // A source declared by several stacks is packaged once.
     let mut packaged: Vec<(&AssetSource, Packaged)> = Vec::new();
@@ -81,6 +228,25 @@ pub(crate) fn stage(
                     packaged.push((&decl.source, done.clone()));
                     done
                 }
+            };
+            let result = match (result, &decl.destination) {
+                (Ok((hash, archive)), Some(destination)) => {
+                    match list_files(&archive, destination) {
+                        Ok(list) => {
+                            files.push(StagedFiles {
+                                hash,
+                                archive,
+                                stack: stack.name().to_owned(),
+                                id: decl.id.clone(),
+                                destination: destination.clone(),
+                                files: list,
+                            });
+                            continue;
+                        }
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+                (other, _) => other,
             };
             match result {
                 Ok((hash, archive)) => {
@@ -113,7 +279,11 @@ pub(crate) fn stage(
         }
     }
     staged.sort_by(|a, b| a.hash.cmp(&b.hash));
-    (staged, keys)
+    Staging {
+        assets: staged,
+        keys,
+        files,
+    }
 }
 
 /// Packages `source` into `(sha256 of the archive, zip archive)`.
@@ -295,6 +465,39 @@ mod tests {
         std::os::unix::fs::symlink("run.sh", a.path().join("link")).unwrap();
         let err = package(&AssetSource::directory(a.path())).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn bucket_files_list_every_file_with_type_hash_and_cache_rule() {
+        let a = tempfile::tempdir().unwrap();
+        fs::create_dir_all(a.path().join("dashboard")).unwrap();
+        fs::write(a.path().join("dashboard/site.css"), "body{}\n").unwrap();
+        fs::write(a.path().join("dashboard/site.0123456789ab.css"), "body{}\n").unwrap();
+        fs::write(a.path().join("logo.svg"), "<svg/>").unwrap();
+        let (_, archive) = package(&AssetSource::directory(a.path())).unwrap();
+        let list = list_files(&archive, &BucketDestination::new("Out")).unwrap();
+        let paths: Vec<&str> = list.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "dashboard/site.0123456789ab.css",
+                "dashboard/site.css",
+                "logo.svg"
+            ]
+        );
+        assert_eq!(list[0].cache_control, "public, max-age=31536000, immutable");
+        assert_eq!(list[1].cache_control, "public, max-age=300");
+        assert_eq!(list[0].sha256, list[1].sha256);
+        assert_eq!(list[1].content_type, "text/css; charset=utf-8");
+        assert_eq!(list[2].content_type, "image/svg+xml");
+        assert_eq!(list[2].size, 6);
+        assert!(is_hashed_name("a/app.8c1f0e2a.js"));
+        assert!(!is_hashed_name("a/app.js"));
+        assert!(
+            !is_hashed_name("deadbeef00.js"),
+            "the stem alone is not a hash segment"
+        );
+        assert!(!is_hashed_name("app.min.js"));
     }
 
     #[test]

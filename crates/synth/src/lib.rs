@@ -44,7 +44,7 @@ use serde_json::{Map, Value as Json, json};
 use thiserror::Error;
 
 pub use assembly::{Assembly, StackArtifact, WriteError, WriteOptions};
-pub use assets::StagedAsset;
+pub use assets::{StagedAsset, StagedFile, StagedFiles};
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use render::{PATH_METADATA_KEY, is_intrinsic};
 
@@ -379,7 +379,11 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
         ids.insert(stack.name().to_owned(), table);
     }
 
-    let (staged, asset_keys) = assets::stage(app, &mut diags);
+    let assets::Staging {
+        assets: staged,
+        keys: asset_keys,
+        files: staged_files,
+    } = assets::stage(app, &mut diags);
     let mut templates: BTreeMap<String, Map<String, Json>> = BTreeMap::new();
     let mut facts: BTreeMap<String, StackFacts> = BTreeMap::new();
     for stack in app.stacks() {
@@ -513,6 +517,33 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
         });
     }
 
+    // A bucket-files asset is published into the bucket its stack's output names.
+    for f in &staged_files {
+        let has_output = artifacts
+            .iter()
+            .find(|a| a.name == f.stack)
+            .is_some_and(|a| {
+                a.template["Outputs"]
+                    .get(&f.destination.bucket_output)
+                    .is_some()
+            });
+        if !has_output {
+            diags.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::Validation,
+                code: "asset/destination",
+                stack: f.stack.clone(),
+                path: Some(format!("{}/{}", f.stack, f.id)),
+                logical_id: None,
+                pointer: format!("/Outputs/{}", escape_token(&f.destination.bucket_output)),
+                message: format!(
+                    "asset {}: its files go to the bucket named by output {:?}, which stack {} does not have",
+                    f.id, f.destination.bucket_output, f.stack
+                ),
+            });
+        }
+    }
+
     let views: Vec<deployability::StackView<'_>> = artifacts
         .iter()
         .filter_map(|a| {
@@ -535,6 +566,7 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
     Ok(Assembly {
         stacks: artifacts,
         assets: staged,
+        bucket_files: staged_files,
         warnings: diags,
     })
 }

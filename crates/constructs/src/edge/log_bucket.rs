@@ -13,12 +13,17 @@ use crate::value::Value;
 pub struct LogBucketProps {
     /// Days after which log objects expire (current and noncurrent versions).
     pub expiration_days: u32,
+    /// Keep ACLs enabled (`BucketOwnerPreferred` instead of `BucketOwnerEnforced`): CloudFront
+    /// standard logging writes through an ACL grant to its log-delivery account and fails on
+    /// a bucket without ACLs. Objects uploaded without an ACL still belong to the bucket owner.
+    pub acl_log_delivery: bool,
 }
 
 impl Default for LogBucketProps {
     fn default() -> Self {
         LogBucketProps {
             expiration_days: 365,
+            acl_log_delivery: false,
         }
     }
 }
@@ -39,6 +44,9 @@ pub struct LogBucket {
 /// Why checkov's access-logging check does not apply to a log bucket.
 const NO_ACCESS_LOGS_REASON: &str = "This bucket receives service logs; logging its own access would need another log bucket (and so on).";
 
+/// Why checkov's "ACLs disabled" check does not apply to a CloudFront log bucket.
+const ACL_DELIVERY_REASON: &str = "CloudFront standard logging delivers through an ACL grant to its log-delivery account and needs ACLs enabled; public access stays blocked and objects written without an ACL belong to the bucket owner.";
+
 impl LogBucket {
     /// Creates the bucket at `scope/id/Bucket` and its policy at `scope/id/Policy`.
     ///
@@ -56,7 +64,16 @@ impl LogBucket {
         }
         let days = i64::from(props.expiration_days);
         let mut options = retain();
-        options.metadata = crate::lint::suppressions(&[("CKV_AWS_18", NO_ACCESS_LOGS_REASON)], &[]);
+        let mut skips = vec![("CKV_AWS_18", NO_ACCESS_LOGS_REASON)];
+        if props.acl_log_delivery {
+            skips.push(("CKV2_AWS_65", ACL_DELIVERY_REASON));
+        }
+        options.metadata = crate::lint::suppressions(&skips, &[]);
+        let ownership = if props.acl_log_delivery {
+            "BucketOwnerPreferred"
+        } else {
+            "BucketOwnerEnforced"
+        };
         let bucket = s.resource_with(
             "Bucket",
             s3::Bucket {
@@ -80,7 +97,7 @@ impl LogBucket {
                 ),
                 ownership_controls: Some(
                     bucket::OwnershipControls::new(vec![bucket::OwnershipControlsRule {
-                        object_ownership: Some("BucketOwnerEnforced".into()),
+                        object_ownership: Some(ownership.into()),
                     }])
                     .into(),
                 ),
@@ -150,6 +167,12 @@ impl LogBucket {
     /// The bucket name (`Ref`).
     pub fn name(&self) -> Value<String> {
         self.bucket.reference()
+    }
+
+    /// The bucket's global domain name (`<bucket>.s3.amazonaws.com`, as CloudFront logging
+    /// takes it).
+    pub fn domain_name(&self) -> Value<String> {
+        self.bucket.attr_domain_name()
     }
 
     /// The bucket ARN.

@@ -5,6 +5,9 @@
 //! - [`Balancer`]: an internet-facing Application Load Balancer with a DNS-validated ACM
 //!   certificate, a TLS 1.3 HTTPS listener (fixed 404 by default), an HTTP → HTTPS redirect,
 //!   access logs to a [`LogBucket`] and host/path routes with explicit priorities.
+//! - [`StaticCdn`]: a private S3 bucket of static files behind CloudFront (origin access
+//!   control, HTTPS only, compression, a cache policy for content-hashed names, access logs),
+//!   filled by deploy from a directory ([`StaticCdn::publish`]).
 //!
 //! ```
 //! use constructs::edge::{Balancer, BalancerProps, Subzone, SubzoneProps};
@@ -32,11 +35,15 @@
 //! ```
 
 pub mod balancer;
+pub mod cdn;
 pub mod log_bucket;
 pub mod subzone;
 
 pub use balancer::{
     Balancer, BalancerProps, BalancerTarget, IpAddressType, LogDeliveryPrincipal, Route, TlsPolicy,
+};
+pub use cdn::{
+    CACHING_OPTIMIZED, CORS_AND_SECURITY_HEADERS, CdnAlias, PriceClass, StaticCdn, StaticCdnProps,
 };
 pub use log_bucket::{LogBucket, LogBucketProps};
 pub use subzone::{Subzone, SubzoneProps};

@@ -1,4 +1,4 @@
-//! Type errors the generated L1s turn into compile errors (expected output in
+//! Type errors the generated L1s and the constructs' typed inputs (tiers, subnet kinds) turn into compile errors (expected output in
 //! `compile_fail/*.stderr`; refresh with `TRYBUILD=overwrite cargo test -p constructs --test it compile_fail`).
 
 #[test]

@@ -408,6 +408,7 @@ fn dashboard_props() -> AmiPipelineProps {
         schedule: Some("cron(0 3 ? * sun *)".into()),
         logs: Some(LogBucketProps {
             expiration_days: 90,
+            ..LogBucketProps::default()
         }),
         ..pipeline_props()
     }

@@ -11,3 +11,4 @@ mod edge;
 mod grants;
 mod l1;
 mod network;
+mod storage;

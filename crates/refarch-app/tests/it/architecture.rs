@@ -338,8 +338,29 @@ fn grants_are_derived_from_what_is_read() {
         .of_type("AWS::IAM::Policy")
         .filter(|(k, _)| k.0 == "refarch-dev-app")
         .collect();
-    assert_eq!(policies.len(), 1, "one grant: the settings");
-    let doc = &policies[0].1["Properties"]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        policies.len(),
+        2,
+        "two grants: the settings and the file system"
+    );
+    let (settings, mount): (Vec<&(&support::ResKey, &Json)>, Vec<_>) = policies
+        .iter()
+        .partition(|(k, _)| !k.1.contains("FileGrants"));
+    // The file system: mount and write through exactly its access point.
+    let mount = &mount[0].1["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        mount["Action"],
+        serde_json::json!([
+            "elasticfilesystem:ClientMount",
+            "elasticfilesystem:ClientWrite"
+        ])
+    );
+    assert!(
+        mount["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"]["Fn::ImportValue"]
+            .is_string(),
+        "{mount}"
+    );
+    let doc = &settings[0].1["Properties"]["PolicyDocument"]["Statement"];
     let decrypt = doc
         .as_array()
         .expect("statements")
@@ -431,7 +452,7 @@ fn the_settings_follow_the_contract_kinds() {
         vpc.isolated_subnets(),
     )
     .expect("db");
-    let props = arch::settings(&config, Some(&db));
+    let props = arch::settings(&config, Some(&db), None);
     app.add_stack(stack).expect("stack");
     let c = contract::contract();
     assert_eq!(props.settings.len(), c.settings.len());

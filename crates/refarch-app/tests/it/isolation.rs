@@ -18,22 +18,31 @@ fn valid_config() -> impl Strategy<Value = RefArchConfig> {
         Just(refarch_app::config::EngineConfig::AuroraPostgresql),
         Just(refarch_app::config::EngineConfig::AuroraMysql)
     ];
-    (engine, any::<bool>(), 1usize..=3).prop_flat_map(|(engine, redirect, workloads)| {
-        base_config().prop_map(move |mut c| {
-            c.database.engine = engine;
-            c.domain.redirect_http = redirect;
-            let first = c.workloads[0].clone();
-            c.workloads = (0..workloads)
-                .map(|i| WorkloadConfig {
-                    name: format!("w{i}"),
-                    hosts: vec![format!("host{i}")],
-                    app_port: first.app_port.saturating_sub(i as u16).max(1024),
-                    ..first.clone()
-                })
-                .collect();
-            c
+    (
+        engine,
+        any::<bool>(),
+        1usize..=3,
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_flat_map(|(engine, redirect, workloads, cdn, files)| {
+            base_config().prop_map(move |mut c| {
+                c.database.engine = engine;
+                c.domain.redirect_http = redirect;
+                c.static_files.enabled = cdn;
+                c.file_system.enabled = files;
+                let first = c.workloads[0].clone();
+                c.workloads = (0..workloads)
+                    .map(|i| WorkloadConfig {
+                        name: format!("w{i}"),
+                        hosts: vec![format!("host{i}")],
+                        app_port: first.app_port.saturating_sub(i as u16).max(1024),
+                        ..first.clone()
+                    })
+                    .collect();
+                c
+            })
         })
-    })
 }
 
 fn base_config() -> impl Strategy<Value = RefArchConfig> {
@@ -183,6 +192,137 @@ fn check_invariants(config: &RefArchConfig, assembly: &synth::Assembly) {
                 "{rule}"
             );
         }
+    }
+    check_file_tier(config, &m);
+    check_static_bucket(config, &m);
+}
+
+/// The file tier: mount targets only in private subnets, one per zone; its group admits only
+/// workload tiers, only on NFS, and reaches nothing; no public or database tier reaches it.
+fn check_file_tier(config: &RefArchConfig, m: &Model) {
+    let targets: Vec<_> = m.of_type("AWS::EFS::MountTarget").collect();
+    if !config.file_system.enabled {
+        assert!(targets.is_empty());
+        assert_eq!(m.of_type("AWS::EFS::FileSystem").count(), 0);
+        return;
+    }
+    assert_eq!(targets.len(), usize::from(config.network.az_count));
+    let mut groups = std::collections::BTreeSet::new();
+    for (key, t) in &targets {
+        let subnet = m
+            .target(&key.0, &t["Properties"]["SubnetId"])
+            .expect("mount target subnet");
+        assert_eq!(
+            m.subnet_tier(&subnet).as_deref(),
+            Some("private"),
+            "{}",
+            m.path(key)
+        );
+        let sgs = t["Properties"]["SecurityGroups"]
+            .as_array()
+            .expect("groups");
+        assert_eq!(sgs.len(), 1);
+        groups.insert(m.target(&key.0, &sgs[0]).expect("group"));
+    }
+    assert_eq!(groups.len(), 1, "one file tier");
+    let file_tier = groups.into_iter().next().expect("file tier");
+    let mut admitted = 0;
+    assert!(
+        m.resources[&file_tier]["Properties"]["SecurityGroupIngress"].is_null(),
+        "no inline ingress on the file tier"
+    );
+    for (k, r) in m.of_type("AWS::EC2::SecurityGroupIngress") {
+        let rule = &r["Properties"];
+        let group = m.target(&k.0, &rule["GroupId"]).expect("rule's group");
+        if group != file_tier {
+            // Nothing but the file tier is reached on NFS.
+            assert!(
+                port_range(rule) != (2049, 2049),
+                "{} admits NFS: {rule}",
+                m.path(&group)
+            );
+            continue;
+        }
+        assert_eq!(port_range(rule), (2049, 2049), "{rule}");
+        assert!(
+            rule.get("CidrIp").is_none() && rule.get("CidrIpv6").is_none(),
+            "{rule}"
+        );
+        let from = m
+            .target(&k.0, &rule["SourceSecurityGroupId"])
+            .expect("a peer group");
+        let path = m.path(&from);
+        assert!(path.contains("/Workload"), "the file tier admits {path}");
+        admitted += 1;
+    }
+    assert_eq!(
+        admitted,
+        config.workloads.len(),
+        "every workload, and only they"
+    );
+    for (k, r) in m.of_type("AWS::EC2::SecurityGroupEgress") {
+        let from = m.target(&k.0, &r["Properties"]["GroupId"]);
+        assert!(
+            from.as_ref() != Some(&file_tier),
+            "the file tier has egress: {r}"
+        );
+        if m.target(&k.0, &r["Properties"]["DestinationSecurityGroupId"])
+            .as_ref()
+            == Some(&file_tier)
+        {
+            assert_eq!(port_range(&r["Properties"]), (2049, 2049));
+            assert!(m.path(from.as_ref().expect("source")).contains("/Workload"));
+        }
+    }
+    let fs = m
+        .of_type("AWS::EFS::FileSystem")
+        .next()
+        .expect("file system")
+        .1;
+    assert_eq!(fs["Properties"]["Encrypted"], true);
+    assert_eq!(fs["DeletionPolicy"], "Retain");
+}
+
+/// The static files' bucket: public access blocked, and the only principal its policy lets
+/// read is CloudFront, for exactly the architecture's distribution.
+fn check_static_bucket(config: &RefArchConfig, m: &Model) {
+    let distributions: Vec<_> = m.of_type("AWS::CloudFront::Distribution").collect();
+    assert_eq!(
+        distributions.len(),
+        usize::from(config.static_files.enabled)
+    );
+    for (key, p) in m.of_type("AWS::S3::BucketPolicy") {
+        for st in p["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .expect("statements")
+        {
+            if st["Effect"] != "Allow" {
+                continue;
+            }
+            // Nothing public is ever allowed.
+            assert_ne!(st["Principal"], "*", "{}", m.path(key));
+            assert_ne!(st["Principal"]["AWS"], "*", "{}: {st}", m.path(key));
+            if st["Principal"]["Service"] != "cloudfront.amazonaws.com" {
+                continue;
+            }
+            assert_eq!(st["Action"], "s3:GetObject");
+            let source = st["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+                .as_str()
+                .expect("scoped to a distribution");
+            let (dk, _) = distributions[0];
+            assert!(
+                source.ends_with(&format!("distribution/${{{}.Id}}", dk.1)),
+                "{source}"
+            );
+        }
+    }
+    for (key, b) in m.of_type("AWS::S3::Bucket") {
+        assert_eq!(
+            b["Properties"]["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
+            true,
+            "{}",
+            m.path(key)
+        );
     }
 }
 

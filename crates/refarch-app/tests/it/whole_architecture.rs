@@ -7,14 +7,18 @@
 //! 3. every stack is `CREATE_COMPLETE`; the images stack's AMI parameter holds the AMI the
 //!    application image registered in EC2, and every launch template launches exactly it; the
 //!    database cluster, the certificate (ISSUED), the secrets, the migrations pipeline and the
-//!    asset object exist through their own service APIs;
+//!    asset object exist through their own service APIs; the CloudFront distribution serves the
+//!    static files' bucket, which holds every collected file (published after the data
+//!    stack); the EFS file system has its mount targets, policy, access point and lifecycle;
 //! 4. a second `deploy` is a no-op for every stack;
 //! 5. a config change of the instance type updates only the app stack (its launch template);
 //!    a new workload adds a second group and launch template to the app stack and its host to
 //!    the data stack's `ALLOWED_HOSTS` setting, and changes nothing else;
 //! 6. an edit of the application builds a new application image and rolls both groups onto
-//!    its AMI (network and data unchanged);
-//! 7. `destroy` deletes every stack and leaves only what is retained on purpose.
+//!    its AMI (network and data unchanged), and uploads only the new static file; a new
+//!    lifecycle of the file system updates the data stack alone;
+//! 7. `destroy` deletes every stack and leaves only what is retained on purpose (the final
+//!    snapshot, the file system, the static files' bucket).
 //!
 //! Skipped with a loud message when `MOTO_PYTHON` is unset (fails instead when `CI` is set);
 //! `scripts/test.sh` sets it.
@@ -86,6 +90,54 @@ fn launch_templates(moto: &Moto) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The value of a stack output.
+fn stack_output(moto: &Moto, stack: &str, key: &str) -> String {
+    let (status, body) = moto.cfn(&format!("Action=DescribeStacks&StackName={stack}"));
+    assert_eq!(status, 200, "{body}");
+    let at = body
+        .find(&format!("<OutputKey>{key}</OutputKey>"))
+        .unwrap_or_else(|| panic!("{stack} has no output {key}: {body}"));
+    values(&body[at..], "OutputValue").remove(0)
+}
+
+/// An EFS REST call that must succeed.
+fn efs(moto: &Moto, path: &str) -> serde_json::Value {
+    let (status, body) = moto.request("elasticfilesystem", "GET", path, &[], "");
+    assert_eq!(status, 200, "EFS {path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("EFS {path}: {e}: {body}"))
+}
+
+/// Checks every file of the manifest's static files is an object of `bucket` with its type,
+/// cache rule and hash.
+fn check_static_objects(moto: &Moto, manifest: &serde_json::Value, bucket: &str) -> usize {
+    let sets = manifest["bucketFiles"].as_array().expect("bucket files");
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    let files = sets[0]["files"].as_array().expect("files");
+    assert!(
+        files
+            .iter()
+            .any(|f| f["path"].as_str().unwrap().ends_with(".css"))
+    );
+    for f in files {
+        let path = f["path"].as_str().unwrap();
+        let (status, head, _) =
+            moto.request_with_headers("s3", "HEAD", &format!("/{bucket}/{path}"), &[], "");
+        assert_eq!(status, 200, "{path} is in the static files' bucket");
+        for (name, want) in [
+            ("content-type", &f["contentType"]),
+            ("cache-control", &f["cacheControl"]),
+            ("x-amz-meta-sha256", &f["sha256"]),
+        ] {
+            let want = want.as_str().unwrap().to_ascii_lowercase();
+            assert!(
+                head.contains(&format!("{name}: {want}")),
+                "{path}: {name} {want}:\n{head}"
+            );
+        }
+    }
+    files.len()
+}
+
 #[test]
 fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with_one_destroy() {
     let Some(moto) = Moto::start("refarch-whole") else {
@@ -124,6 +176,11 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     );
     assert_eq!(status, 201, "{zone}");
 
+    // A bucket for templates over the inline limit (the app stack with two workloads), as a
+    // user deploying that config on AWS passes one.
+    let (status, body) = moto.request("s3", "PUT", "/refarch-templates", &[], "");
+    assert_eq!(status, 200, "{body}");
+
     // 2. One command, every stack.
     let deploy = |cli: &mut RefArch, config: &str| {
         cli.run(&[
@@ -133,6 +190,8 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
             "--yes",
             "--timeout",
             "5m",
+            "--template-bucket",
+            "refarch-templates",
             "--out",
             out,
         ])
@@ -246,11 +305,118 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     );
     assert_eq!(status, 200, "the asset object is in the assets bucket");
 
+    // 3b. Static files: the distribution serves the private bucket through its origin access
+    //     control, HTTPS only, with access logs; every collected file is an object there (type,
+    //     cache rule, hash), published after the data stack; the app's STATIC_URL is the
+    //     distribution.
+    let static_bucket = stack_output(&moto, "refarch-dev-data", "StaticBucketName");
+    let files = check_static_objects(&moto, &manifest, &static_bucket);
+    assert!(
+        run.stderr.contains(&format!(
+            "{files} file(s) uploaded, 0 unchanged in s3://{static_bucket}/"
+        )),
+        "{}",
+        run.stderr
+    );
+    let (status, list) = moto.request("cloudfront", "GET", "/2020-05-31/distribution", &[], "");
+    assert_eq!(status, 200, "{list}");
+    let ids = values(&list, "Id");
+    let domain = values(&list, "DomainName");
+    let (status, config_xml) = moto.request(
+        "cloudfront",
+        "GET",
+        &format!("/2020-05-31/distribution/{}", ids[0]),
+        &[],
+        "",
+    );
+    assert_eq!(status, 200, "{config_xml}");
+    for part in [
+        "<ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy>",
+        "<Compress>true</Compress>",
+        "<CachePolicyId>658327ea-f89d-4fab-a63d-7e88639e58f6</CachePolicyId>",
+        &format!("<DomainName>{static_bucket}.s3."),
+    ] {
+        assert!(config_xml.contains(part), "{part}: {config_xml}");
+    }
+    let (status, controls) = moto.request(
+        "cloudfront",
+        "GET",
+        "/2020-05-31/origin-access-control",
+        &[],
+        "",
+    );
+    assert_eq!(status, 200, "{controls}");
+    assert!(
+        controls.contains("<Name>refarch-dev-static</Name>")
+            && controls.contains("<SigningProtocol>sigv4</SigningProtocol>"),
+        "{controls}"
+    );
+    let logging = &config_xml[config_xml.find("<Logging>").expect("logging")..];
+    assert!(
+        logging.starts_with("<Logging><Enabled>true</Enabled>")
+            || values(logging, "Enabled")[0] == "true",
+        "{logging}"
+    );
+    let cdn_domain = domain
+        .iter()
+        .find(|d| d.ends_with(".cloudfront.net"))
+        .expect("the distribution's domain");
+    assert_eq!(
+        ssm_value(&moto, "/refarch/dev/STATIC_URL"),
+        format!("https://{cdn_domain}/")
+    );
+    // Shared files: an encrypted file system, a mount target per zone, the access point of
+    // the service user; the app's MEDIA_ROOT is the mount point the instances mount it at.
+    let systems = efs(&moto, "/2015-02-01/file-systems");
+    let systems = systems["FileSystems"].as_array().expect("file systems");
+    assert_eq!(systems.len(), 1, "{systems:?}");
+    let fs_id = systems[0]["FileSystemId"].as_str().unwrap().to_owned();
+    assert_eq!(systems[0]["Encrypted"], true);
+    assert_eq!(systems[0]["NumberOfMountTargets"], 2);
+    assert_eq!(
+        stack_output(&moto, "refarch-dev-data", "FileSystemId"),
+        fs_id
+    );
+    let policy = efs(&moto, &format!("/2015-02-01/file-systems/{fs_id}/policy"));
+    assert!(
+        policy["Policy"]
+            .as_str()
+            .unwrap()
+            .contains("aws:SecureTransport"),
+        "{policy}"
+    );
+    let points = efs(
+        &moto,
+        &format!("/2015-02-01/access-points?FileSystemId={fs_id}"),
+    );
+    assert_eq!(
+        points["AccessPoints"][0]["PosixUser"]["Uid"], 1500,
+        "{points}"
+    );
+    let lifecycle = efs(
+        &moto,
+        &format!("/2015-02-01/file-systems/{fs_id}/lifecycle-configuration"),
+    );
+    assert_eq!(
+        lifecycle["LifecyclePolicies"][0]["TransitionToIA"],
+        "AFTER_30_DAYS"
+    );
+    assert_eq!(
+        ssm_value(&moto, "/refarch/dev/MEDIA_ROOT"),
+        "/var/lib/refarch/media"
+    );
+
     // 4. Nothing changed: every stack is a no-op.
     let run = deploy(&mut cli, &config);
     run.expect_code(0);
     expect_updates(&run.stdout, &[]);
     assert!(run.stderr.contains("already in s3://"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("0 file(s) uploaded, {files} unchanged")),
+        "the static files are not uploaded again: {}",
+        run.stderr
+    );
 
     // 5a. Another instance type: only the app stack (its launch template) changes.
     let bigger = write(
@@ -300,6 +466,12 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     //     and middleware images stay), its AMI in both launch templates, and the pipeline
     //     migrating from the new object; network and data do not change.
     std::fs::write(app_dir.join("VERSION"), "2\n").unwrap();
+    // A new static file, as collectstatic writes it: one more object, the others unchanged.
+    std::fs::write(
+        app_dir.join("collected_static/dashboard/print.0123456789ab.css"),
+        "@media print{header{display:none}}\n",
+    )
+    .unwrap();
     let run = deploy(&mut cli, &two);
     run.expect_code(0);
     expect_updates(
@@ -323,6 +495,40 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
         "the new archive is uploaded: {}",
         run.stderr
     );
+    assert!(
+        run.stderr
+            .contains(&format!("1 file(s) uploaded, {files} unchanged")),
+        "only the new static file is uploaded: {}",
+        run.stderr
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        check_static_objects(&moto, &manifest, &static_bucket),
+        files + 1
+    );
+
+    // 5d. The file system's lifecycle: an in-place update of the data stack only.
+    let lifecycle90 = write(
+        "lifecycle.toml",
+        &format!(
+            "{base}[file_system]\ntransition_to_ia_days = 90\n[[workloads]]\nname = \"web\"\n\
+             instance_type = \"t3.large\"\n[[workloads]]\nname = \"admin\"\nhosts = [\"admin\"]\n"
+        ),
+    );
+    let run = deploy(&mut cli, &lifecycle90);
+    run.expect_code(0);
+    expect_updates(&run.stdout, &["refarch-dev-data"]);
+    let lifecycle = efs(
+        &moto,
+        &format!("/2015-02-01/file-systems/{fs_id}/lifecycle-configuration"),
+    );
+    assert_eq!(
+        lifecycle["LifecyclePolicies"][0]["TransitionToIA"],
+        "AFTER_90_DAYS"
+    );
+    let two = lifecycle90;
 
     // 6. Destroy: every stack goes; what stays is only what the templates retain on purpose.
     let run = cli.run(&[
@@ -364,6 +570,24 @@ fn the_whole_architecture_comes_up_from_empty_with_one_deploy_and_goes_away_with
     assert!(
         snapshots.contains("<DBClusterSnapshotIdentifier>"),
         "DeletionPolicy Snapshot kept a final snapshot: {snapshots}"
+    );
+    // The file system and the static files' bucket are retained (DeletionPolicy Retain):
+    // the files outlive the stacks; the mount targets are gone.
+    let systems = efs(
+        &moto,
+        &format!("/2015-02-01/file-systems?FileSystemId={fs_id}"),
+    );
+    assert_eq!(
+        systems["FileSystems"][0]["NumberOfMountTargets"], 0,
+        "{systems}"
+    );
+    let (status, _) = moto.request("s3", "HEAD", &format!("/{static_bucket}"), &[], "");
+    assert_eq!(status, 200, "the static files' bucket is retained");
+    let (status, list) = moto.request("cloudfront", "GET", "/2020-05-31/distribution", &[], "");
+    assert_eq!(status, 200);
+    assert!(
+        values(&list, "Id").is_empty(),
+        "the distribution is deleted: {list}"
     );
     assert!(
         run.stdout.contains("kept") || run.stderr.contains("kept"),

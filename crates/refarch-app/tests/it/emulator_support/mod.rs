@@ -124,6 +124,19 @@ impl Moto {
         headers: &[(&str, &str)],
         body: &str,
     ) -> (u16, String) {
+        let (status, _, body) = self.request_with_headers(service, method, path, headers, body);
+        (status, body)
+    }
+
+    /// [`Moto::request`], also returning the response's header block (lower-cased names).
+    pub fn request_with_headers(
+        &self,
+        service: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String, String) {
         let addr = format!("127.0.0.1:{}", self.port);
         let mut stream = TcpStream::connect(&addr).unwrap();
         stream
@@ -148,11 +161,11 @@ impl Moto {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let body = text
+        let (head, body) = text
             .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
+            .map(|(h, b)| (h.to_ascii_lowercase(), b.to_owned()))
             .unwrap_or_default();
-        (status, body)
+        (status, head, body)
     }
 
     /// A JSON-protocol call (`X-Amz-Target: TARGET`) that must succeed; returns the parsed body.
