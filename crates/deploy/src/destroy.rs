@@ -52,12 +52,18 @@ pub enum DestroyOutcome {
 pub async fn destroy_assembly(
     cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
     stacks: &[&StackArtifact],
+    role_arn: Option<&str>,
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<Vec<DestroyOutcome>, DeployError> {
     let mut out = Vec::new();
     for artifact in stacks.iter().rev() {
-        out.push(destroy_stack(&cfn_for(artifact), artifact, observer, cancel).await?);
+        if cancel.is_cancelled() {
+            return Err(DeployError::Stopped {
+                what: format!("deleting stack {}", artifact.name()),
+            });
+        }
+        out.push(destroy_stack_as(&cfn_for(artifact), artifact, role_arn, observer, cancel).await?);
     }
     Ok(out)
 }
@@ -70,6 +76,20 @@ pub async fn destroy_assembly(
 pub async fn destroy_stack(
     cfn: &Cfn,
     artifact: &StackArtifact,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<DestroyOutcome, DeployError> {
+    destroy_stack_as(cfn, artifact, None, observer, cancel).await
+}
+
+/// [`destroy_stack`] with the service role CloudFormation assumes for the delete (`--role-arn`).
+///
+/// # Errors
+/// As [`destroy_stack`].
+pub async fn destroy_stack_as(
+    cfn: &Cfn,
+    artifact: &StackArtifact,
+    role_arn: Option<&str>,
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<DestroyOutcome, DeployError> {
@@ -126,7 +146,16 @@ pub async fn destroy_stack(
         "{name}: deleting ({} resources)",
         resources.len()
     )));
-    delete_and_wait(cfn, name, &state.stack_id, &deployed, observer, cancel).await?;
+    delete_and_wait(
+        cfn,
+        name,
+        &state.stack_id,
+        &deployed,
+        role_arn,
+        observer,
+        cancel,
+    )
+    .await?;
     observer.notice(Notice::Finished {
         stack: name.into(),
         status: "DELETE_COMPLETE".into(),

@@ -5,13 +5,14 @@
 //!
 //! * Pure, no I/O: [`assembly`] (the directory synth writes), [`template`] (capabilities,
 //!   construct paths, deletion policies), [`planner`] (stack state → next action),
-//!   [`changes`] (change model, approval policy), [`access`] (IAM / security-group widening),
+//!   [`changes`] (change model, approval policy), [`allow`] (`--allow-replace` scoped per stack), [`access`] (IAM / security-group widening),
 //!   [`stateful`] (resources that hold data and the guard that protects them), [`preflight`]
 //!   (what an assembly needs from the account before the first change set), [`diff`]
 //!   (template diff with predicted replacement), [`params`].
 //! * The adapter: [`cfn`] wraps `aws-sdk-cloudformation` (and S3 for large templates) with our
 //!   own types, errors ([`error`]) and retries ([`retry`]: jittered, capped backoff).
-//! * The engine: [`publish`] (file assets to the account's assets bucket), [`deploy`], [`destroy`], [`wait`] (bounded, cancellable polling), [`events`]
+//! * The engine: [`publish`] (file assets to the account's assets bucket), [`deploy`], [`destroy`],
+//!   [`rollback`], [`wait`] (bounded, cancellable polling), [`events`]
 //!   (stack events since the change set was created, failure summaries), [`progress`] (what
 //!   people see), [`cancel`] (Ctrl-C).
 //! * The edge: [`cli`] (clap arguments and entry functions) and [`aws`] (standard AWS
@@ -83,6 +84,7 @@
 //! ```
 
 pub mod access;
+pub mod allow;
 pub mod assembly;
 pub mod aws;
 pub mod cancel;
@@ -100,6 +102,7 @@ pub mod preflight;
 pub mod progress;
 pub mod publish;
 pub mod retry;
+pub mod rollback;
 pub mod stateful;
 pub mod template;
 pub mod wait;

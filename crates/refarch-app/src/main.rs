@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! refarch-app synth [--config FILE] [--out DIR] [--stdout]
-//! refarch-app diff|deploy|destroy [--config FILE] [--out DIR] [...]
+//! refarch-app diff|deploy|destroy|rollback [--config FILE] [--out DIR] [...]
 //! refarch-app schema
 //! refarch-app env --profile local|cloud
 //! refarch-app contract
@@ -65,6 +65,15 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         args: deploy::cli::DestroyArgs,
+    },
+    /// Roll back stacks a failed operation left behind: continue a failed update rollback
+    /// (UPDATE_ROLLBACK_FAILED, with --skip), or roll back a --no-rollback failure.
+    Rollback {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        #[command(flatten)]
+        args: deploy::cli::RollbackArgs,
     },
     /// Print the JSON Schema of the configuration file.
     Schema,
@@ -163,13 +172,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deploy { out, args } => {
             let config = load_config(cli.config.as_deref())?;
             synth_to(&config, &out)?;
-            deploy::cli::deploy(&out, &args).await?;
+            deploy::cli::deploy(&out, &args, create_only).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Destroy { out, args } => {
             let config = load_config(cli.config.as_deref())?;
             synth_to(&config, &out)?;
             deploy::cli::destroy(&out, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rollback { out, args } => {
+            let config = load_config(cli.config.as_deref())?;
+            synth_to(&config, &out)?;
+            deploy::cli::rollback(&out, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
@@ -200,7 +215,9 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // 130 when interrupted (Ctrl-C, SIGTERM), as for a process ended by SIGINT.
+            e.downcast_ref::<deploy::DeployError>()
+                .map_or(ExitCode::FAILURE, |d| ExitCode::from(d.exit_code()))
         }
     }
 }

@@ -143,6 +143,11 @@ impl Cfn {
                     .stack_name(&req.stack)
                     .change_set_name(&req.name)
                     .description(&req.description)
+                    .client_token(&req.client_token)
+                    .set_role_arn(req.role_arn.clone())
+                    .set_notification_arns(
+                        (!req.notification_arns.is_empty()).then(|| req.notification_arns.clone()),
+                    )
                     .change_set_type(if req.create {
                         ChangeSetType::Create
                     } else {
@@ -178,7 +183,8 @@ impl Cfn {
                                 .as_deref()
                                 .is_some_and(|c| c.contains("AlreadyExists"))
                         {
-                            // Our earlier attempt got through before its answer was lost.
+                            // Our earlier attempt got through before its answer was lost (the
+                            // name is unique to this run, so the change set is ours).
                             Ok(Created::ChangeSet(req.name.clone()))
                         } else {
                             Err(e)
@@ -251,6 +257,7 @@ impl Cfn {
                                     .map(|r| r.as_str().to_owned()),
                                 change_source: d.change_source().map(|c| c.as_str().to_owned()),
                                 causing_entity: d.causing_entity().map(str::to_owned),
+                                evaluation: d.evaluation().map(|e| e.as_str().to_owned()),
                             })
                             .collect(),
                         construct_path: None,
@@ -327,11 +334,13 @@ impl Cfn {
     ///
     /// # Errors
     /// [`ApiError`] after retries.
+    /// `disable_rollback`: leave a failed operation where it stopped (`--no-rollback`).
     pub async fn execute_change_set(
         &self,
         stack: &str,
         change_set: &str,
         token: &str,
+        disable_rollback: bool,
     ) -> Result<(), ApiError> {
         with_retry(&self.timing, RetryOn::ThrottlingOnly, || async {
             self.client
@@ -339,6 +348,7 @@ impl Cfn {
                 .stack_name(stack)
                 .change_set_name(change_set)
                 .client_request_token(token)
+                .set_disable_rollback(disable_rollback.then_some(true))
                 .send()
                 .await
                 .map(|_| ())
@@ -347,16 +357,74 @@ impl Cfn {
         .await
     }
 
+    /// Rolls back a stack whose create or update failed with rollback disabled
+    /// (`CREATE_FAILED`, `UPDATE_FAILED`), idempotent through `token`.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn rollback_stack(
+        &self,
+        stack: &str,
+        token: &str,
+        role_arn: Option<&str>,
+    ) -> Result<(), ApiError> {
+        with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .rollback_stack()
+                .stack_name(stack)
+                .client_request_token(token)
+                .set_role_arn(role_arn.map(str::to_owned))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api_error("RollbackStack", &e))
+        })
+        .await
+    }
+
+    /// Continues the rollback of a stack in `UPDATE_ROLLBACK_FAILED`, skipping `skip` (logical
+    /// ids of resources that cannot be rolled back), idempotent through `token`.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn continue_update_rollback(
+        &self,
+        stack: &str,
+        skip: &[String],
+        token: &str,
+        role_arn: Option<&str>,
+    ) -> Result<(), ApiError> {
+        with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .continue_update_rollback()
+                .stack_name(stack)
+                .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
+                .client_request_token(token)
+                .set_role_arn(role_arn.map(str::to_owned))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api_error("ContinueUpdateRollback", &e))
+        })
+        .await
+    }
+
     /// Starts deleting a stack (idempotent through `token`).
     ///
     /// # Errors
     /// [`ApiError`] after retries.
-    pub async fn delete_stack(&self, stack: &str, token: &str) -> Result<(), ApiError> {
+    pub async fn delete_stack(
+        &self,
+        stack: &str,
+        token: &str,
+        role_arn: Option<&str>,
+    ) -> Result<(), ApiError> {
         with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
             self.client
                 .delete_stack()
                 .stack_name(stack)
                 .client_request_token(token)
+                .set_role_arn(role_arn.map(str::to_owned))
                 .send()
                 .await
                 .map(|_| ())
@@ -404,6 +472,7 @@ impl Cfn {
                     reason: e.resource_status_reason().map(str::to_owned),
                     time_ms: ms(e.timestamp()).unwrap_or_default(),
                     construct_path: None,
+                    client_request_token: e.client_request_token().map(str::to_owned),
                 })
                 .collect(),
             next: out.next_token().map(str::to_owned),

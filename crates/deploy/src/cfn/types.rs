@@ -43,6 +43,13 @@ pub struct ChangeSetRequest {
     pub capabilities: Vec<Capability>,
     /// Description shown in the console.
     pub description: String,
+    /// Idempotency token (`ClientToken`), unique per run: a retried request is recognised as
+    /// the same one.
+    pub client_token: String,
+    /// Service role CloudFormation assumes for the operation (`--role-arn`).
+    pub role_arn: Option<String>,
+    /// SNS topics that receive the stack's events (`--notification-arn`).
+    pub notification_arns: Vec<String>,
 }
 
 /// What CreateChangeSet answered.
@@ -88,6 +95,8 @@ pub struct StackEvent {
     pub time_ms: i64,
     /// Construct path, filled in by the engine from the template.
     pub construct_path: Option<String>,
+    /// The token of the call that caused it (ExecuteChangeSet, DeleteStack, ...).
+    pub client_request_token: Option<String>,
 }
 
 /// One page of events, newest first.

@@ -5,4 +5,5 @@ mod support;
 
 mod moto_e2e;
 mod scripted_guards;
+mod scripted_recovery;
 mod scripted_states;

@@ -175,7 +175,7 @@ async fn update_rollback_failed_blocks_with_recovery_advice_and_touches_nothing(
     let text = err.to_string();
     assert!(matches!(err, DeployError::Blocked { .. }), "{text}");
     assert!(
-        text.contains("continue-update-rollback --stack-name App"),
+        text.contains("refarch-app rollback --stack App"),
         "{text}"
     );
     assert!(
@@ -342,6 +342,10 @@ async fn stacks_deploy_in_dependency_order_and_are_destroyed_in_reverse() {
         parameters: vec![],
         template_bucket: None,
         change_set_name: "refarch-deploy".into(),
+        no_rollback: false,
+        role_arn: None,
+        notification_arns: vec![],
+        outputs_file: None,
         timeout: Duration::from_secs(5),
         aws: deploy::aws::AwsArgs::default(),
     };
@@ -361,6 +365,7 @@ async fn stacks_deploy_in_dependency_order_and_are_destroyed_in_reverse() {
         stacks: vec![],
         yes: true,
         timeout: Duration::from_secs(5),
+        role_arn: None,
         aws: Default::default(),
     };
     destroy_with(dir.path(), &args, &config, &timing, &rec, &cancel)

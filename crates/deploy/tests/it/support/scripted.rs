@@ -22,6 +22,16 @@ pub enum Fault {
     Slow(Duration),
     /// Apply the call, then answer with a 500 (the answer is "lost").
     ApplyThen500,
+    /// Apply the call, let the operation finish at once (CloudFormation drops the stack's change
+    /// sets), then answer with a 500.
+    ApplyFinishThen500,
+    /// Answer with this error (HTTP 400): code, message. With `drop_change_sets`, the stack's
+    /// change sets are removed first (another run executed one).
+    Error {
+        code: String,
+        message: String,
+        drop_change_sets: bool,
+    },
 }
 
 /// A scripted stack event.
@@ -31,6 +41,7 @@ pub struct Ev {
     pub resource_type: String,
     pub status: String,
     pub reason: Option<String>,
+    pub token: Option<String>,
 }
 
 /// Shorthand for a resource event.
@@ -40,6 +51,7 @@ pub fn ev(logical_id: &str, resource_type: &str, status: &str, reason: Option<&s
         resource_type: resource_type.into(),
         status: status.into(),
         reason: reason.map(Into::into),
+        token: None,
     }
 }
 
@@ -134,6 +146,11 @@ pub struct World {
     pub last_tags: Vec<(String, String)>,
     /// An error CreateChangeSet answers once: (code, message).
     pub create_error: Option<(String, String)>,
+    /// Every request's parameters, in order: (action, form pairs).
+    pub requests: Vec<(String, Vec<(String, String)>)>,
+    /// What a rollback (RollbackStack, ContinueUpdateRollback) does (default: one
+    /// *_ROLLBACK_IN_PROGRESS poll, then *_ROLLBACK_COMPLETE).
+    pub rollback: Option<Vec<Step>>,
 }
 
 impl World {
@@ -219,6 +236,15 @@ impl World {
             .filter(|c| ids.contains(&c.stack_id.as_str()))
             .map(|c| c.name.clone())
             .collect()
+    }
+
+    /// The value of `key` in the last `action` request.
+    pub fn last_param(&self, action: &str, key: &str) -> Option<String> {
+        self.requests
+            .iter()
+            .rev()
+            .find(|(a, _)| a == action)
+            .and_then(|(_, p)| p.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
     }
 
     /// How many times an action was called.
