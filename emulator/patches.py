@@ -13,7 +13,7 @@ a fix is still needed.
   5. Change-set lookups by name are scoped to the StackName (stock: any stack's change set), and a
      missing one is ChangeSetNotFound (stock: HTTP 500 from an unbound local).
   6. A CREATE change set for a stack left in REVIEW_IN_PROGRESS reuses that stack (stock: a second
-     stack with the same name).
+     stack with the same name), also while another change set of it is still there for review.
   7. Deleting a stack deletes its route tables and internet gateways (stock: both leak, so the VPC
      "has dependencies" and no network stack can be deleted).
   8. A TemplateURL that points path-style at the emulator itself (http://127.0.0.1:PORT/bucket/key)
@@ -69,6 +69,14 @@ a fix is still needed.
      parameter now resolves to another value (e.g. a new AMI id published by another stack):
      it lists a Modify of every resource that refers to the parameter, as CloudFormation
      does (stock: "didn't contain changes", so a new AMI never reaches a launch template).
+ 23. UpdateTerminationProtection sets the stack's termination protection, DescribeStacks reports
+     it, and DeleteStack of a protected stack is refused with CloudFormation's ValidationError
+     (stock: the action is unknown and protection is never enforced).
+ 24. An update that changes a create-only property (per the pinned schema) of a moto resource
+     whose type has no update handler replaces it: the new one is created, then the old one
+     deleted, as CloudFormation does (stock: the change is dropped, e.g. a renamed hosted zone
+     keeps its old name). Types with an update handler, the providers' included, decide
+     themselves. A hosted zone is deleted with its stack or when replaced (stock: never).
 """
 
 import json
@@ -243,6 +251,11 @@ def fix_create_over_review_in_progress():
             if s.name == stack_name and s.status == "REVIEW_IN_PROGRESS"
         ]
         if change_set_type == "CREATE" and reviewed:
+            for stack in reviewed:
+                # moto leaves a reviewed stack's template as a dict, which its template
+                # comparison cannot read (stock: HTTP 500 for a second change set).
+                if not isinstance(stack.template, str):
+                    stack.template = json.dumps(stack.template or {})
             # Treat it as an update of the empty, reviewed stack.
             cs_id, stack_id = original(self, stack_name, change_set_name, template, parameters,
                                        description, "UPDATE", notification_arns, tags, role_arn)
@@ -936,6 +949,86 @@ def fix_resolved_ssm_parameter_changes():
     models.CloudFormationBackend.create_change_set = create_change_set
 
 
+def fix_termination_protection():
+    def update_termination_protection(self):
+        name = self._get_param("StackName")
+        stack = self.cloudformation_backend.get_stack(name)
+        stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection", False)
+        return ActionResult({"StackId": stack.stack_id})
+
+    responses.CloudFormationResponse.update_termination_protection = update_termination_protection
+    original = models.CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id):
+        live = [s for s in self.stacks.values()
+                if name_or_stack_id in (s.stack_id, s.name) and s.status != "DELETE_COMPLETE"]
+        if live and live[0].enable_termination_protection:
+            raise ValidationError(
+                message=f"Stack [{live[0].name}] cannot be deleted while TerminationProtection is enabled")
+        return original(self, name_or_stack_id)
+
+    models.CloudFormationBackend.delete_stack = delete_stack
+
+
+def fix_create_only_replacements():
+    from moto.cloudformation import parsing
+
+    from . import schema
+
+    original_update = parsing.ResourceMap.update
+
+    def update(self, template, parameters=None):
+        # The deployed resources' JSON, which ResourceMap.update overwrites before modifying.
+        self._emulator_previous_json = dict(self._resource_json_map)
+        return original_update(self, template, parameters)
+
+    parsing.ResourceMap.update = update
+    original = parsing.parse_and_update_resource
+    pinned = set(schema.pinned_types())
+
+    def create_only_changed(type_name, old, new):
+        def at(props, path):
+            for key in path:
+                if not isinstance(props, dict):
+                    return None
+                props = props.get(key)
+            return props
+
+        old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
+        return any(at(old_props, p) != at(new_props, p)
+                   for p in schema.create_only_properties(type_name))
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id,
+                                  region_name):
+        type_name = resource_json.get("Type", "")
+        old = getattr(resources_map, "_emulator_previous_json", {}).get(logical_id)
+        cls = parsing.resource_class_from_type(type_name)
+        handled = cls is not None and not hasattr(cls.update_from_cloudformation_json,
+                                                  "__isabstractmethod__")
+        if (old is None or cls is None or handled or type_name not in pinned
+                or not create_only_changed(type_name, old, resource_json)):
+            return original(logical_id, resource_json, resources_map, account_id, region_name)
+        current = resources_map._parsed_resources.get(logical_id)
+        replacement = parsing.parse_and_create_resource(logical_id, resource_json, resources_map,
+                                                        account_id, region_name)
+        if current is not None:
+            delete_replaced(current, old, resources_map, account_id)
+        return replacement
+
+    def delete_replaced(current, old_json, resources_map, account_id):
+        resources_map._delete_resource(current, old_json)
+
+    from moto.route53.models import FakeZone, route53_backends
+
+    def delete_zone(self, account_id, region_name):
+        # moto's zone has no delete handler at all: it outlived its stack and its replacement.
+        route53_backends[account_id]["aws"].delete_hosted_zone(self.id)
+
+    FakeZone.delete = delete_zone
+
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -957,3 +1050,5 @@ def apply_all():
     fix_kms_key_deletes()
     fix_dependent_updates()
     fix_resolved_ssm_parameter_changes()
+    fix_termination_protection()
+    fix_create_only_replacements()

@@ -9,7 +9,7 @@ import json
 import botocore.exceptions
 import pytest
 
-from emulator.tests.support import attribute_outputs, delete, deploy, expect, outputs, physical_ids, template
+from emulator.tests.support import attribute_outputs, delete, deploy, expect, outputs, physical_ids, stack_status, template
 
 VPC = {
     "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.40.0.0/16"}},
@@ -292,3 +292,43 @@ def test_cloudfront(emu, stack_name):
     expect(delete(emu, stack_name), "DELETE_COMPLETE")
     with pytest.raises(botocore.exceptions.ClientError):
         cf.get_distribution(Id=ids["Cdn"])
+
+
+def test_termination_protection_is_set_reported_and_enforced(emu, stack_name):
+    """Fix 23: UpdateTerminationProtection, DescribeStacks and a refused DeleteStack."""
+    cfn = emu.client("cloudformation")
+    expect(deploy(emu, stack_name, template({"Topic": {"Type": "AWS::SNS::Topic"}})), "CREATE_COMPLETE")
+    assert stack_status(cfn, stack_name)["EnableTerminationProtection"] is False
+    cfn.update_termination_protection(StackName=stack_name, EnableTerminationProtection=True)
+    assert stack_status(cfn, stack_name)["EnableTerminationProtection"] is True
+    try:
+        cfn.delete_stack(StackName=stack_name)
+        raise AssertionError("a protected stack was deleted")
+    except cfn.exceptions.ClientError as err:
+        assert err.response["Error"]["Code"] == "ValidationError"
+        assert "TerminationProtection is enabled" in err.response["Error"]["Message"]
+    assert stack_status(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+    cfn.update_termination_protection(StackName=stack_name, EnableTerminationProtection=False)
+    expect(delete(emu, stack_name), "DELETE_COMPLETE")
+
+
+def test_a_create_only_change_of_a_moto_type_without_update_handler_replaces_it(emu, stack_name):
+    """Fix 24: a hosted zone's Name is create-only, so a rename is a new zone, the old one gone."""
+    r53 = emu.client("route53")
+    domain = f"{stack_name.split('-')[0]}.replaced.test"
+
+    def zones():
+        return sorted(z["Name"].rstrip(".") for z in r53.list_hosted_zones()["HostedZones"]
+                      if z["Name"].rstrip(".").endswith(domain))
+
+    def zone(name):
+        return template({"Zone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": name}}},
+                        {"ZoneId": {"Value": {"Ref": "Zone"}}})
+
+    first = expect(deploy(emu, stack_name, zone(f"a.{domain}")), "CREATE_COMPLETE")
+    assert zones() == [f"a.{domain}"]
+    second = expect(deploy(emu, stack_name, zone(f"b.{domain}")), "UPDATE_COMPLETE")
+    assert zones() == [f"b.{domain}"]
+    assert outputs(first)["ZoneId"] != outputs(second)["ZoneId"]
+    expect(delete(emu, stack_name), "DELETE_COMPLETE")
+    assert zones() == []

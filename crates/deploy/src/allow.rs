@@ -137,7 +137,12 @@ mod tests {
     fn stack(name: &str, ids: &[&str]) -> StackArtifact {
         let resources: serde_json::Map<String, serde_json::Value> = ids
             .iter()
-            .map(|id| ((*id).to_owned(), serde_json::json!({"Type": "AWS::S3::Bucket"})))
+            .map(|id| {
+                (
+                    (*id).to_owned(),
+                    serde_json::json!({"Type": "AWS::S3::Bucket"}),
+                )
+            })
             .collect();
         let manifest: StackManifest = serde_json::from_value(
             serde_json::json!({"name": name, "templateFile": format!("{name}.json")}),
@@ -153,7 +158,10 @@ mod tests {
     #[test]
     fn parses_bare_and_scoped_values() {
         let a: AllowReplace = "Data:Db".parse().unwrap();
-        assert_eq!((a.stack.as_deref(), a.logical_id.as_str()), (Some("Data"), "Db"));
+        assert_eq!(
+            (a.stack.as_deref(), a.logical_id.as_str()),
+            (Some("Data"), "Db")
+        );
         let a: AllowReplace = "Db".parse().unwrap();
         assert_eq!(a.stack, None);
         assert!("Data:".parse::<AllowReplace>().is_err());
@@ -174,14 +182,19 @@ mod tests {
             err.contains("several stacks (A, B)") && err.contains("--allow-replace A:Bucket"),
             "{err}"
         );
-        let err = scope(&["Gone".parse().unwrap()], &stacks).unwrap_err().to_string();
+        let err = scope(&["Gone".parse().unwrap()], &stacks)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("STACK:Gone"), "{err}");
         let err = scope(&["C:Bucket".parse().unwrap()], &stacks)
             .unwrap_err()
             .to_string();
         assert!(err.contains("stack `C`"), "{err}");
-        let ok = scope(&["B:Bucket".parse().unwrap(), "B:Removed".parse().unwrap()], &stacks)
-            .unwrap();
+        let ok = scope(
+            &["B:Bucket".parse().unwrap(), "B:Removed".parse().unwrap()],
+            &stacks,
+        )
+        .unwrap();
         assert_eq!(ok.len(), 2);
         assert!(ok[0].allows(&b, "Bucket") && !ok[0].allows(&a, "Bucket"));
     }

@@ -626,8 +626,15 @@ pub async fn rollback(
     };
     let config = load_config(&args.aws, &timing).await?;
     let cancel = Cancel::on_ctrl_c();
-    let outcomes =
-        rollback_with(assembly_dir, args, &config, &timing, &Console::default(), &cancel).await?;
+    let outcomes = rollback_with(
+        assembly_dir,
+        args,
+        &config,
+        &timing,
+        &Console::default(),
+        &cancel,
+    )
+    .await?;
     for o in &outcomes {
         match o {
             crate::rollback::RollbackOutcome::RolledBack {
@@ -751,16 +758,26 @@ mod tests {
         assert_eq!(a.allow_replace[0].to_string(), "Data:Db");
         let o = a.options(false);
         assert!(!o.rollback);
-        assert_eq!(o.role_arn.as_deref(), Some("arn:aws:iam::123456789012:role/cfn"));
+        assert_eq!(
+            o.role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/cfn")
+        );
         assert_eq!(o.notification_arns.len(), 1);
         assert_eq!(a.outputs_file.as_deref(), Some(Path::new("out.json")));
         assert!(App::try_parse_from(["app", "deploy", "--allow-replace", "Data:"]).is_err());
-        let app = App::try_parse_from(["app", "rollback", "--stack", "App", "--skip", "Db"]).unwrap();
+        let app =
+            App::try_parse_from(["app", "rollback", "--stack", "App", "--skip", "Db"]).unwrap();
         let Cmd::Rollback(r) = app.cmd else {
             panic!("not rollback")
         };
-        assert_eq!((r.stacks.as_slice(), r.skip.as_slice()), (&["App".to_owned()][..], &["Db".to_owned()][..]));
-        assert!(App::try_parse_from(["app", "rollback"]).is_err(), "a stack is required");
+        assert_eq!(
+            (r.stacks.as_slice(), r.skip.as_slice()),
+            (&["App".to_owned()][..], &["Db".to_owned()][..])
+        );
+        assert!(
+            App::try_parse_from(["app", "rollback"]).is_err(),
+            "a stack is required"
+        );
 
         let app = App::try_parse_from(["app", "diff", "--json", "--fail"]).unwrap();
         assert!(matches!(

@@ -287,6 +287,7 @@ async fn run_once(
             }));
         }
         Prepared::ChangeSet(p) => p,
+        Prepared::Superseded(change_set) => return Ok(Run::Superseded { change_set }),
     };
     let summary = summarize(artifact, &prepared);
     observer.notice(Notice::ChangeSet {
@@ -294,10 +295,17 @@ async fn run_once(
         name: prepared.name.clone(),
         summary: summary.clone(),
     });
-    if let Some(outcome) = guard(cfn, artifact, options, &prepared, &summary, observer, cancel).await? {
+    if let Some(outcome) = guard(
+        cfn, artifact, options, &prepared, &summary, observer, cancel,
+    )
+    .await?
+    {
         return Ok(Run::Done(outcome));
     }
-    execute_and_follow(cfn, artifact, options, &prepared, &summary, observer, cancel).await
+    execute_and_follow(
+        cfn, artifact, options, &prepared, &summary, observer, cancel,
+    )
+    .await
 }
 
 /// Step 1: bring the stack to a state that accepts a change set, re-planning after each action.
@@ -397,6 +405,8 @@ struct PreparedChangeSet {
 enum Prepared {
     NoChanges,
     ChangeSet(PreparedChangeSet),
+    /// The stack was created by another run between planning and our CREATE change set.
+    Superseded(String),
 }
 
 /// Step 2: parameters (explicit, else the deployed values), the template source, then a change
@@ -441,9 +451,21 @@ async fn prepare(
         role_arn: options.role_arn.clone(),
         notification_arns: options.notification_arns.clone(),
     };
-    let cs_id = match cfn.create_change_set(&request).await? {
-        Created::ChangeSet(id) => id,
-        Created::NoChanges(_) => return Ok(Prepared::NoChanges),
+    let cs_id = match cfn.create_change_set(&request).await {
+        Ok(Created::ChangeSet(id)) => id,
+        Ok(Created::NoChanges(_)) => return Ok(Prepared::NoChanges),
+        Err(e)
+            if create
+                && (e
+                    .code
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("AlreadyExists"))
+                    || (e.code.as_deref() == Some("ValidationError")
+                        && e.message.contains("already exists"))) =>
+        {
+            return Ok(Prepared::Superseded(cs_name));
+        }
+        Err(e) => return Err(e.into()),
     };
     let info = match change_set_ready(cfn, name, &cs_id, cancel).await {
         Ok(info) => info,

@@ -180,7 +180,10 @@ mod tests {
         assert_eq!(f[0].logical_id, "Subnet");
         assert_eq!(f[0].reason, "bad cidr");
         assert_eq!(f[0].construct_path.as_deref(), Some("Net/Vpc/Subnet"));
-        assert!(f[2].stack_level && f[2].reason == "x", "the stack's own failure: {f:#?}");
+        assert!(
+            f[2].stack_level && f[2].reason == "x",
+            "the stack's own failure: {f:#?}"
+        );
         assert_eq!(f[2].to_string(), "ROLLBACK_FAILED stack Net itself: x");
         assert_eq!(f[3].status, "DELETE_FAILED");
         assert_eq!(f[3].reason, "no reason given");

@@ -84,7 +84,8 @@ pub fn resolve(
             .max_by_key(|o| o.stack.is_some());
         // An SSM-typed parameter's default is the name of the SSM parameter the template reads
         // (CloudFormation resolves it on every deploy); the template decides it.
-        let ssm_name = decl.kind.starts_with("AWS::SSM::Parameter::Value") && decl.default.is_some();
+        let ssm_name =
+            decl.kind.starts_with("AWS::SSM::Parameter::Value") && decl.default.is_some();
         if let Some(o) = explicit {
             out.push((key.clone(), ParameterValue::Value(o.value.clone())));
         } else if ssm_name {
@@ -175,7 +176,10 @@ mod tests {
 
         // A parameter with a default keeps its deployed value too, unless set again.
         let current = StackState {
-            parameters: vec![("Cidr".into(), "10.9.0.0/16".into()), ("Env".into(), "x".into())],
+            parameters: vec![
+                ("Cidr".into(), "10.9.0.0/16".into()),
+                ("Env".into(), "x".into()),
+            ],
             ..StackState::default()
         };
         let p = resolve(&m, &[], Some(&current)).unwrap();
@@ -187,7 +191,13 @@ mod tests {
             ]
         );
         let p = resolve(&m, &["Cidr=10.1.0.0/16".parse().unwrap()], Some(&current)).unwrap();
-        assert_eq!(p[0], ("Cidr".to_owned(), ParameterValue::Value("10.1.0.0/16".into())));
+        assert_eq!(
+            p[0],
+            (
+                "Cidr".to_owned(),
+                ParameterValue::Value("10.1.0.0/16".into())
+            )
+        );
     }
 
     #[test]

@@ -118,10 +118,15 @@ pub async fn rollback_stack(
             observer.notice(Notice::Info(format!(
                 "{name}: rolling back the operation left in {status} (--no-rollback)"
             )));
-            cfn.rollback_stack(&state.stack_id, &token, role_arn).await?;
+            cfn.rollback_stack(&state.stack_id, &token, role_arn)
+                .await?;
         }
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_COMPLETE"
-        | "IMPORT_ROLLBACK_COMPLETE" | "ROLLBACK_COMPLETE" => {
+        "CREATE_COMPLETE"
+        | "UPDATE_COMPLETE"
+        | "UPDATE_ROLLBACK_COMPLETE"
+        | "IMPORT_COMPLETE"
+        | "IMPORT_ROLLBACK_COMPLETE"
+        | "ROLLBACK_COMPLETE" => {
             observer.notice(Notice::Info(format!(
                 "{name}: {status}, nothing to roll back"
             )));
@@ -151,7 +156,9 @@ pub async fn rollback_stack(
         Some((&mut watcher, template)),
     )
     .await?;
-    let end = end.map(|s| s.status).unwrap_or_else(|| "DELETE_COMPLETE".into());
+    let end = end
+        .map(|s| s.status)
+        .unwrap_or_else(|| "DELETE_COMPLETE".into());
     observer.notice(Notice::Finished {
         stack: name.into(),
         status: end.clone(),

@@ -20,9 +20,15 @@ pub const STATEFUL: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "database instance: its data"),
     ("AWS::RDS::GlobalCluster", "global database: its data"),
     ("AWS::DocDB::DBCluster", "document database: its data"),
-    ("AWS::DocDB::DBInstance", "document database instance: its data"),
+    (
+        "AWS::DocDB::DBInstance",
+        "document database instance: its data",
+    ),
     ("AWS::Neptune::DBCluster", "graph database: its data"),
-    ("AWS::Neptune::DBInstance", "graph database instance: its data"),
+    (
+        "AWS::Neptune::DBInstance",
+        "graph database instance: its data",
+    ),
     ("AWS::Redshift::Cluster", "data warehouse: its data"),
     ("AWS::DynamoDB::Table", "table: its items"),
     ("AWS::DynamoDB::GlobalTable", "global table: its items"),
@@ -31,8 +37,14 @@ pub const STATEFUL: &[(&str, &str)] = &[
         "cache cluster: its data (Redis/Valkey persistence, sessions)",
     ),
     ("AWS::ElastiCache::CacheCluster", "cache node: its data"),
-    ("AWS::ElastiCache::ServerlessCache", "serverless cache: its data"),
-    ("AWS::MemoryDB::Cluster", "durable in-memory database: its data"),
+    (
+        "AWS::ElastiCache::ServerlessCache",
+        "serverless cache: its data",
+    ),
+    (
+        "AWS::MemoryDB::Cluster",
+        "durable in-memory database: its data",
+    ),
     ("AWS::EFS::FileSystem", "file system: its files"),
     ("AWS::FSx::FileSystem", "file system: its files"),
     ("AWS::EC2::Volume", "block volume: its blocks"),
@@ -40,8 +52,14 @@ pub const STATEFUL: &[(&str, &str)] = &[
         "AWS::EC2::Instance",
         "instance: its root and instance-store volumes",
     ),
-    ("AWS::S3::Bucket", "bucket: its objects (and its globally unique name)"),
-    ("AWS::S3Express::DirectoryBucket", "directory bucket: its objects"),
+    (
+        "AWS::S3::Bucket",
+        "bucket: its objects (and its globally unique name)",
+    ),
+    (
+        "AWS::S3Express::DirectoryBucket",
+        "directory bucket: its objects",
+    ),
     (
         "AWS::SecretsManager::Secret",
         "secret: its value and version history (a new secret breaks readers of the old ARN)",
@@ -62,10 +80,16 @@ pub const STATEFUL: &[(&str, &str)] = &[
     ("AWS::Kinesis::Stream", "stream: its unread records"),
     ("AWS::SQS::Queue", "queue: its messages"),
     ("AWS::Cognito::UserPool", "user pool: its users"),
-    ("AWS::OpenSearchService::Domain", "search domain: its indexes"),
+    (
+        "AWS::OpenSearchService::Domain",
+        "search domain: its indexes",
+    ),
     ("AWS::Elasticsearch::Domain", "search domain: its indexes"),
     ("AWS::ECR::Repository", "image repository: its images"),
-    ("AWS::Backup::BackupVault", "backup vault: its recovery points"),
+    (
+        "AWS::Backup::BackupVault",
+        "backup vault: its recovery points",
+    ),
     (
         "AWS::CloudFormation::Stack",
         "nested stack: everything in it, including its stateful resources",
@@ -164,9 +188,15 @@ pub struct DataLossRisk {
 /// Whether the template diff proves that `logical_id` is updated in place: it is modified, and
 /// every changed property is known (from the pinned create-only properties) not to replace it.
 fn proven_in_place(prediction: Option<&TemplateDiff>, logical_id: &str) -> bool {
+    predicted(prediction, logical_id) == Some(Replacement::False)
+}
+
+/// What the template diff predicts for a modified resource.
+fn predicted(prediction: Option<&TemplateDiff>, logical_id: &str) -> Option<Replacement> {
     prediction
         .and_then(|d| d.resources.iter().find(|r| r.logical_id == logical_id))
-        .is_some_and(|r| r.kind == DiffKind::Modified && r.replacement == Some(Replacement::False))
+        .filter(|r| r.kind == DiffKind::Modified)
+        .and_then(|r| r.replacement)
 }
 
 /// How a `Modify` of a stateful resource reads: `None` when it is an in-place update.
@@ -175,7 +205,10 @@ fn modify_risk(c: &ResourceChange, prediction: Option<&TemplateDiff>) -> Option<
         .details
         .iter()
         .any(|d| d.requires_recreation.as_deref() == Some("Always"));
-    if c.replacement == Some(Replacement::True) || always {
+    if c.replacement == Some(Replacement::True)
+        || always
+        || predicted(prediction, &c.logical_id) == Some(Replacement::True)
+    {
         return Some("replaced");
     }
     // A detail whose effect is only known at execution time, and that may recreate.
@@ -271,7 +304,11 @@ mod tests {
         }
         assert!(!is_stateful("AWS::EC2::Subnet"));
         assert!(!is_stateful("AWS::IAM::Role"));
-        assert!(stateful_reason("AWS::Route53::HostedZone").unwrap().contains("name servers"));
+        assert!(
+            stateful_reason("AWS::Route53::HostedZone")
+                .unwrap()
+                .contains("name servers")
+        );
     }
 
     /// Every type whose registry schema is pinned in `schemas/` is classified: in [`STATEFUL`]
@@ -341,7 +378,12 @@ mod tests {
                 ChangeAction::Modify,
                 Some(Replacement::True),
             ),
-            change("Zone", "AWS::Route53::HostedZone", ChangeAction::Modify, None),
+            change(
+                "Zone",
+                "AWS::Route53::HostedZone",
+                ChangeAction::Modify,
+                None,
+            ),
         ];
         let risks = data_loss_risks(&changes, &none, None);
         let ids: Vec<_> = risks.iter().map(|r| r.logical_id.as_str()).collect();
@@ -349,7 +391,10 @@ mod tests {
         assert_eq!(risks[0].what, "replaced");
         assert_eq!(risks[1].what, "removed");
         assert_eq!(risks[2].what, "possibly replaced");
-        assert_eq!(risks[3].what, "possibly replaced", "no answer reads as maybe");
+        assert_eq!(
+            risks[3].what, "possibly replaced",
+            "no answer reads as maybe"
+        );
         let allowed = |id: &str| id == "Db" || id == "Logs";
         let risks = data_loss_risks(&changes, &allowed, None);
         let ids: Vec<_> = risks.iter().map(|r| r.logical_id.as_str()).collect();

@@ -4,6 +4,7 @@
 mod support;
 
 mod moto_e2e;
+mod moto_safety;
 mod scripted_guards;
 mod scripted_recovery;
 mod scripted_states;

@@ -40,8 +40,7 @@ async fn rollback_continues_a_failed_update_rollback_skipping_named_resources() 
     // Deploy refuses and names the command that recovers.
     let err = env.deploy(&DeployOptions::default()).await.unwrap_err();
     assert!(
-        err.to_string()
-            .contains("refarch-app rollback --stack App"),
+        err.to_string().contains("refarch-app rollback --stack App"),
         "{err}"
     );
     // --skip needs UPDATE_ROLLBACK_FAILED; here it is, so it is passed on.
@@ -74,7 +73,10 @@ async fn rollback_continues_a_failed_update_rollback_skipping_named_resources() 
         RollbackOutcome::NothingToDo { .. }
     ));
     let err = roll_back(&env, &["Db"]).await.unwrap_err().to_string();
-    assert!(err.contains("--skip Db") && err.contains("UPDATE_ROLLBACK_FAILED"), "{err}");
+    assert!(
+        err.contains("--skip Db") && err.contains("UPDATE_ROLLBACK_FAILED"),
+        "{err}"
+    );
     // And deploy goes through again.
     env.server.world().next_change_set = one_change();
     let out = env.deploy(&DeployOptions::default()).await.unwrap();
@@ -160,7 +162,11 @@ async fn a_change_set_dropped_by_another_run_is_planned_again_never_read_as_succ
         .requests
         .iter()
         .filter(|(a, _)| a == "CreateChangeSet")
-        .filter_map(|(_, p)| p.iter().find(|(k, _)| k == "ChangeSetName").map(|(_, v)| v.clone()))
+        .filter_map(|(_, p)| {
+            p.iter()
+                .find(|(k, _)| k == "ChangeSetName")
+                .map(|(_, v)| v.clone())
+        })
         .collect();
     assert_ne!(names[0], names[1]);
     assert_eq!(
@@ -208,7 +214,12 @@ async fn a_failure_shows_the_stacks_own_reason() {
         step("UPDATE_IN_PROGRESS", vec![]),
         step(
             "UPDATE_ROLLBACK_IN_PROGRESS",
-            vec![ev(STACK, "AWS::CloudFormation::Stack", "UPDATE_FAILED", Some(reason))],
+            vec![ev(
+                STACK,
+                "AWS::CloudFormation::Stack",
+                "UPDATE_FAILED",
+                Some(reason),
+            )],
         ),
         step("UPDATE_ROLLBACK_COMPLETE", vec![]),
     ]);
@@ -226,7 +237,11 @@ async fn termination_protection_is_applied_on_every_path() {
     async fn protected_after(env: &mut Env, options: &DeployOptions) -> bool {
         env.asm.stacks[0].manifest.termination_protection = true;
         let _ = env.deploy(options).await;
-        env.server.world().stack(STACK).unwrap().termination_protection
+        env.server
+            .world()
+            .stack(STACK)
+            .unwrap()
+            .termination_protection
     }
     // No change.
     let mut w = healthy("UPDATE_COMPLETE");
@@ -235,7 +250,10 @@ async fn termination_protection_is_applied_on_every_path() {
         "No updates are to be performed.".into(),
     ));
     let mut env = Env::new(w).await;
-    assert!(protected_after(&mut env, &DeployOptions::default()).await, "no-change path");
+    assert!(
+        protected_after(&mut env, &DeployOptions::default()).await,
+        "no-change path"
+    );
     // --no-execute.
     let mut w = healthy("UPDATE_COMPLETE");
     w.next_change_set = one_change();
@@ -244,7 +262,10 @@ async fn termination_protection_is_applied_on_every_path() {
         execute: false,
         ..DeployOptions::default()
     };
-    assert!(protected_after(&mut env, &review).await, "--no-execute path");
+    assert!(
+        protected_after(&mut env, &review).await,
+        "--no-execute path"
+    );
     // A failed update (rolled back).
     let mut w = healthy("UPDATE_COMPLETE");
     w.next_change_set = one_change();
@@ -253,7 +274,10 @@ async fn termination_protection_is_applied_on_every_path() {
         step("UPDATE_ROLLBACK_COMPLETE", vec![]),
     ]);
     let mut env = Env::new(w).await;
-    assert!(protected_after(&mut env, &DeployOptions::default()).await, "failed path");
+    assert!(
+        protected_after(&mut env, &DeployOptions::default()).await,
+        "failed path"
+    );
     // A refused change set (approval needed, no terminal).
     let mut w = healthy("UPDATE_COMPLETE");
     w.next_change_set = one_change();
@@ -271,7 +295,13 @@ async fn termination_protection_is_applied_on_every_path() {
         "No updates are to be performed.".into(),
     ));
     env.deploy(&DeployOptions::default()).await.unwrap();
-    assert!(!env.server.world().stack(STACK).unwrap().termination_protection);
+    assert!(
+        !env.server
+            .world()
+            .stack(STACK)
+            .unwrap()
+            .termination_protection
+    );
 }
 
 #[tokio::test]
@@ -279,14 +309,26 @@ async fn a_throttling_storm_and_5xx_bursts_are_ridden_out_with_backoff() {
     let mut w = healthy("UPDATE_COMPLETE");
     w.next_change_set = one_change();
     let mut faults = Vec::new();
-    for action in ["DescribeStacks", "CreateChangeSet", "DescribeChangeSet", "GetTemplate"] {
+    for action in [
+        "DescribeStacks",
+        "CreateChangeSet",
+        "DescribeChangeSet",
+        "GetTemplate",
+    ] {
         // Four in a row: one short of the fast timing's five attempts.
         for i in 0..4 {
-            let f = if i % 2 == 0 { Fault::Throttle } else { Fault::Http500 };
+            let f = if i % 2 == 0 {
+                Fault::Throttle
+            } else {
+                Fault::Http500
+            };
             faults.push((action.to_owned(), f));
         }
     }
-    faults.extend(std::iter::repeat_n(("ExecuteChangeSet".to_owned(), Fault::Throttle), 4));
+    faults.extend(std::iter::repeat_n(
+        ("ExecuteChangeSet".to_owned(), Fault::Throttle),
+        4,
+    ));
     w.faults = faults;
     let env = Env::new(w).await;
     let out = env.deploy(&DeployOptions::default()).await.unwrap();
@@ -296,7 +338,11 @@ async fn a_throttling_storm_and_5xx_bursts_are_ridden_out_with_backoff() {
     );
     let w = env.server.world();
     assert!(w.faults.is_empty(), "every fault was hit: {:?}", w.faults);
-    assert_eq!(w.count("ExecuteChangeSet"), 5, "throttled executes are retried");
+    assert_eq!(
+        w.count("ExecuteChangeSet"),
+        5,
+        "throttled executes are retried"
+    );
     drop(w);
     env.assert_no_change_sets();
 
@@ -304,12 +350,19 @@ async fn a_throttling_storm_and_5xx_bursts_are_ridden_out_with_backoff() {
     let mut w = healthy("UPDATE_COMPLETE");
     w.faults = vec![("DescribeStacks".into(), Fault::Throttle); 5];
     let env = Env::new(w).await;
-    let err = env.deploy(&DeployOptions::default()).await.unwrap_err().to_string();
+    let err = env
+        .deploy(&DeployOptions::default())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         err.starts_with("DescribeStacks failed (Throttling): Rate exceeded"),
         "{err}"
     );
-    assert!(!err.contains('\n') && !err.contains("ServiceError"), "{err}");
+    assert!(
+        !err.contains('\n') && !err.contains("ServiceError"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -174,10 +174,7 @@ async fn update_rollback_failed_blocks_with_recovery_advice_and_touches_nothing(
     let err = env.deploy(&DeployOptions::default()).await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, DeployError::Blocked { .. }), "{text}");
-    assert!(
-        text.contains("refarch-app rollback --stack App"),
-        "{text}"
-    );
+    assert!(text.contains("refarch-app rollback --stack App"), "{text}");
     assert!(
         text.contains("Db (AWS::RDS::DBCluster): cluster is busy [construct App/Data/Db/Resource]"),
         "{text}"

@@ -482,7 +482,9 @@ fn dispatch(
                     return error(
                         400,
                         "ValidationError",
-                        &format!("Stack {stack_name} is in {status} state and can not be rolled back"),
+                        &format!(
+                            "Stack {stack_name} is in {status} state and can not be rolled back"
+                        ),
                     );
                 }
             };
@@ -493,7 +495,15 @@ fn dispatch(
             let name = w.stacks[i].name.clone();
             w.stacks[i].status = from.into();
             w.stacks[i].timeline = timeline.into();
-            w.push_event(i, ev(&name, "AWS::CloudFormation::Stack", from, Some("User Initiated")));
+            w.push_event(
+                i,
+                ev(
+                    &name,
+                    "AWS::CloudFormation::Stack",
+                    from,
+                    Some("User Initiated"),
+                ),
+            );
             ok(action, "")
         }
         "DescribeStackResources" => ok(
