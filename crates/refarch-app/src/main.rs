@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! refarch-app synth [--config FILE] [--out DIR] [--stdout]
-//! refarch-app diff|deploy|destroy|rollback [--config FILE] [--out DIR] [...]
+//! refarch-app diff|deploy|destroy|rollback [--config FILE] [--out DIR | --assembly DIR] [...]
 //! refarch-app schema
 //! refarch-app env --profile local|cloud
 //! refarch-app contract
@@ -47,6 +47,10 @@ enum Command {
         /// Where to write the synthesized assembly.
         #[arg(long, value_name = "DIR", default_value = "refarch.out")]
         out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::DiffArgs,
     },
@@ -55,6 +59,10 @@ enum Command {
         /// Where to write the synthesized assembly.
         #[arg(long, value_name = "DIR", default_value = "refarch.out")]
         out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::DeployArgs,
     },
@@ -63,6 +71,10 @@ enum Command {
         /// Where to write the synthesized assembly.
         #[arg(long, value_name = "DIR", default_value = "refarch.out")]
         out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::DestroyArgs,
     },
@@ -72,6 +84,10 @@ enum Command {
         /// Where to write the synthesized assembly.
         #[arg(long, value_name = "DIR", default_value = "refarch.out")]
         out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::RollbackArgs,
     },
@@ -145,6 +161,21 @@ fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The assembly to act on: `assembly` as given, or a fresh synth of the configuration into `out`.
+fn assembly_dir(
+    config: Option<&Path>,
+    out: PathBuf,
+    assembly: Option<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    match assembly {
+        Some(dir) => Ok(dir),
+        None => {
+            synth_to(&load_config(config)?, &out)?;
+            Ok(out)
+        }
+    }
+}
+
 fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
     constructs::resources::schema_for(type_name).map(|s| s.create_only)
 }
@@ -161,29 +192,41 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diff { out, args } => {
-            let config = load_config(cli.config.as_deref())?;
-            synth_to(&config, &out)?;
+        Command::Diff {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
             let report = deploy::cli::diff(&out, &args, create_only).await?;
             Ok(ExitCode::from(
                 u8::try_from(report.exit_code(args.fail)).unwrap_or(1),
             ))
         }
-        Command::Deploy { out, args } => {
-            let config = load_config(cli.config.as_deref())?;
-            synth_to(&config, &out)?;
+        Command::Deploy {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
             deploy::cli::deploy(&out, &args, create_only).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Destroy { out, args } => {
-            let config = load_config(cli.config.as_deref())?;
-            synth_to(&config, &out)?;
+        Command::Destroy {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
             deploy::cli::destroy(&out, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rollback { out, args } => {
-            let config = load_config(cli.config.as_deref())?;
-            synth_to(&config, &out)?;
+        Command::Rollback {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
             deploy::cli::rollback(&out, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
