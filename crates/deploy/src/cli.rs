@@ -89,6 +89,9 @@ pub struct DeployArgs {
     /// SNS topic that receives the stacks' events; repeatable.
     #[arg(long = "notification-arn", value_name = "ARN")]
     pub notification_arns: Vec<String>,
+    /// Deploy up to N independent stacks at once (a stack still waits for those it depends on).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
     /// Write every deployed stack's outputs to FILE as JSON ({"Stack": {"Key": "value"}}),
     /// also when a later stack fails (then with the stacks that finished).
     #[arg(long, value_name = "FILE")]
@@ -135,6 +138,9 @@ pub struct DestroyArgs {
     /// IAM role CloudFormation assumes to delete the stacks.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
+    /// Delete up to N stacks at once (a stack still waits for the stacks that depend on it).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
     /// AWS settings.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -197,6 +203,7 @@ impl DeployArgs {
             role_arn: self.role_arn.clone(),
             notification_arns: self.notification_arns.clone(),
             create_only: crate::diff::no_metadata,
+            concurrency: usize::from(self.concurrency),
         }
     }
 }
@@ -606,6 +613,7 @@ pub async fn destroy_with(
         &client_for(config, timing),
         &stacks,
         args.role_arn.as_deref(),
+        usize::from(args.concurrency),
         observer,
         cancel,
     )

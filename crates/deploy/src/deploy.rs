@@ -75,6 +75,9 @@ pub struct DeployOptions {
     /// Create-only properties from the pinned schemas, to prove updates of stateful resources in
     /// place when the service cannot say ([`crate::stateful`]).
     pub create_only: CreateOnlyLookup,
+    /// How many independent stacks may deploy at once (`--concurrency`, at least 1); a stack
+    /// always waits for the stacks it depends on.
+    pub concurrency: usize,
 }
 
 impl Default for DeployOptions {
@@ -91,6 +94,7 @@ impl Default for DeployOptions {
             role_arn: None,
             notification_arns: Vec::new(),
             create_only: no_metadata,
+            concurrency: 1,
         }
     }
 }
@@ -182,30 +186,37 @@ pub async fn deploy_assembly_partial(
             o.key, o.value
         )));
     }
-    for artifact in stacks {
-        if cancel.is_cancelled() {
-            let rest: Vec<&str> = stacks[outcomes.len()..].iter().map(|s| s.name()).collect();
-            return AssemblyRun {
-                outcomes,
-                error: Some(DeployError::Stopped {
-                    what: format!("deploying {}", rest.join(", ")),
-                }),
-            };
-        }
-        match deploy_stack(&cfn_for(artifact), artifact, &options, observer, cancel).await {
-            Ok(o) => outcomes.push(o),
-            Err(e) => {
-                return AssemblyRun {
-                    outcomes,
-                    error: Some(e),
-                };
-            }
-        }
-    }
-    AssemblyRun {
-        outcomes,
-        error: None,
-    }
+    let waits_for = crate::schedule::dependencies(stacks);
+    let options = &options;
+    let start = |i: usize| -> crate::schedule::Job<'_, StackOutcome> {
+        let artifact = stacks[i];
+        Box::pin(async move {
+            deploy_stack(&cfn_for(artifact), artifact, options, observer, cancel).await
+        })
+    };
+    let run = crate::schedule::run(
+        &waits_for,
+        options.concurrency,
+        &|| cancel.is_cancelled(),
+        &start,
+    )
+    .await;
+    let not_started: Vec<&str> = run
+        .results
+        .iter()
+        .zip(stacks)
+        .filter(|(r, _)| r.is_none())
+        .map(|(_, s)| s.name())
+        .collect();
+    let not_started = not_started.join(", ");
+    let (done, error) = run.split();
+    outcomes.extend(done);
+    let error = error.or_else(|| {
+        (!not_started.is_empty()).then(|| DeployError::Stopped {
+            what: format!("deploying {not_started}"),
+        })
+    });
+    AssemblyRun { outcomes, error }
 }
 
 /// A change-set name (and token) unique to one run: the prefix, the time, and random bits.
@@ -906,6 +917,16 @@ pub async fn ask(question: &str) -> Result<bool, DeployError> {
 /// # Errors
 /// [`DeployError::Prompt`] when stdin cannot be read, [`DeployError::Stopped`] when cancelled.
 pub async fn ask_or_cancel(question: &str, cancel: &Cancel) -> Result<bool, DeployError> {
+    // One question at a time on the terminal, also when stacks deploy concurrently.
+    static PROMPT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let stopped = || DeployError::Stopped {
+        what: "answering the prompt (nothing was executed)".into(),
+    };
+    let _turn = tokio::select! {
+        biased;
+        () = cancel.cancelled() => return Err(stopped()),
+        turn = PROMPT.lock() => turn,
+    };
     let question = question.to_owned();
     let read = tokio::task::spawn_blocking(move || {
         use std::io::Write as _;
@@ -917,9 +938,7 @@ pub async fn ask_or_cancel(question: &str, cancel: &Cancel) -> Result<bool, Depl
     });
     let answer = tokio::select! {
         biased;
-        () = cancel.cancelled() => {
-            return Err(DeployError::Stopped { what: "answering the prompt (nothing was executed)".into() });
-        }
+        () = cancel.cancelled() => return Err(stopped()),
         joined = read => joined
             .map_err(|e| DeployError::Prompt(std::io::Error::other(e)))?
             .map_err(DeployError::Prompt)?,

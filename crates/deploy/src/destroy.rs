@@ -45,27 +45,44 @@ pub enum DestroyOutcome {
     },
 }
 
-/// Destroys `stacks` (given in dependency order) from the last to the first.
+/// Destroys `stacks` (given in dependency order) from the last to the first, a stack only once
+/// every stack that depends on it is gone, up to `concurrency` at once.
 ///
 /// # Errors
-/// The first stack's [`DeployError`]; stacks before it in the reverse order are already gone.
+/// The first failed stack's [`DeployError`]; nothing new is started after it.
 pub async fn destroy_assembly(
     cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
     stacks: &[&StackArtifact],
     role_arn: Option<&str>,
+    concurrency: usize,
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<Vec<DestroyOutcome>, DeployError> {
-    let mut out = Vec::new();
-    for artifact in stacks.iter().rev() {
-        if cancel.is_cancelled() {
-            return Err(DeployError::Stopped {
-                what: format!("deleting stack {}", artifact.name()),
-            });
-        }
-        out.push(destroy_stack_as(&cfn_for(artifact), artifact, role_arn, observer, cancel).await?);
+    let reversed: Vec<&StackArtifact> = stacks.iter().rev().copied().collect();
+    let waits_for = crate::schedule::dependents(&reversed);
+    let start = |i: usize| -> crate::schedule::Job<'_, DestroyOutcome> {
+        let artifact = reversed[i];
+        Box::pin(async move {
+            destroy_stack_as(&cfn_for(artifact), artifact, role_arn, observer, cancel).await
+        })
+    };
+    let run =
+        crate::schedule::run(&waits_for, concurrency, &|| cancel.is_cancelled(), &start).await;
+    let not_started: Vec<&str> = run
+        .results
+        .iter()
+        .zip(&reversed)
+        .filter(|(r, _)| r.is_none())
+        .map(|(_, s)| s.name())
+        .collect();
+    let not_started = not_started.join(", ");
+    match run.split() {
+        (_, Some(e)) => Err(e),
+        (_, None) if !not_started.is_empty() => Err(DeployError::Stopped {
+            what: format!("deleting {not_started}"),
+        }),
+        (done, None) => Ok(done),
     }
-    Ok(out)
 }
 
 /// Deletes one stack and waits for it.

@@ -12,7 +12,7 @@
 //! * The adapter: [`cfn`] wraps `aws-sdk-cloudformation` (and S3 for large templates) with our
 //!   own types, errors ([`error`]) and retries ([`retry`]: jittered, capped backoff).
 //! * The engine: [`publish`] (file assets to the account's assets bucket), [`deploy`], [`destroy`],
-//!   [`rollback`], [`wait`] (bounded, cancellable polling), [`events`]
+//!   [`rollback`], [`schedule`] (`--concurrency`: dependency order, N stacks at once), [`wait`] (bounded, cancellable polling), [`events`]
 //!   (stack events since the change set was created, failure summaries), [`progress`] (what
 //!   people see), [`cancel`] (Ctrl-C).
 //! * The edge: [`cli`] (clap arguments and entry functions) and [`aws`] (standard AWS
@@ -103,6 +103,7 @@ pub mod progress;
 pub mod publish;
 pub mod retry;
 pub mod rollback;
+pub mod schedule;
 pub mod stateful;
 pub mod template;
 pub mod wait;

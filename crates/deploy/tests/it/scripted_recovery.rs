@@ -375,3 +375,93 @@ async fn ctrl_c_at_the_approval_prompt_aborts_and_deletes_the_change_set() {
     assert!(matches!(err, DeployError::Stopped { .. }), "{err}");
     assert_eq!(err.exit_code(), 130);
 }
+
+#[tokio::test]
+async fn concurrency_runs_independent_stacks_together_and_dependents_after() {
+    use clap::Parser;
+    use deploy::cli::{DeployArgs, DestroyArgs, deploy_with, destroy_with};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        cmd: Cmd,
+    }
+    #[derive(clap::Subcommand)]
+    enum Cmd {
+        Deploy(DeployArgs),
+        Destroy(DestroyArgs),
+    }
+
+    for n in [1usize, 2] {
+        let server = support::scripted::Scripted::start(support::scripted::World {
+            execution: Some(
+                std::iter::repeat_n(step("CREATE_IN_PROGRESS", vec![]), 6)
+                    .chain([step("CREATE_COMPLETE", vec![])])
+                    .collect(),
+            ),
+            deletion: Some(
+                std::iter::repeat_n(step("DELETE_IN_PROGRESS", vec![]), 6)
+                    .chain([step("DELETE_COMPLETE", vec![])])
+                    .collect(),
+            ),
+            ..Default::default()
+        })
+        .await;
+        let timing = deploy::retry::Timing::fast();
+        let config = support::local_config(&server.url(), &timing).await;
+        let dir = tempfile::tempdir().unwrap();
+        let body = support::env::template().to_string();
+        for s in ["A", "B", "C"] {
+            std::fs::write(dir.path().join(format!("{s}.template.json")), &body).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("manifest.json"),
+            r#"{"version": 1, "stacks": [
+                {"name": "A", "templateFile": "A.template.json"},
+                {"name": "B", "templateFile": "B.template.json"},
+                {"name": "C", "templateFile": "C.template.json", "dependencies": ["A"]}]}"#,
+        )
+        .unwrap();
+        let (rec, cancel) = (deploy::progress::Recorder::default(), Cancel::new());
+        let count = n.to_string();
+        let Cmd::Deploy(args) =
+            Cli::try_parse_from(["x", "deploy", "--yes", "--concurrency", &count])
+                .unwrap()
+                .cmd
+        else {
+            unreachable!()
+        };
+        let outs = deploy_with(dir.path(), &args, &config, &timing, &rec, &cancel)
+            .await
+            .unwrap();
+        assert_eq!(outs.len(), 3);
+        {
+            let w = server.world();
+            assert_eq!(w.max_in_progress, n, "at most {n} at once: {:?}", w.log);
+            assert!(
+                w.logged("done:A") < w.logged("create:C"),
+                "C after A: {:?}",
+                w.log
+            );
+        }
+        let Cmd::Destroy(args) =
+            Cli::try_parse_from(["x", "destroy", "--yes", "--concurrency", &count])
+                .unwrap()
+                .cmd
+        else {
+            unreachable!()
+        };
+        server.world().max_in_progress = 0;
+        destroy_with(dir.path(), &args, &config, &timing, &rec, &cancel)
+            .await
+            .unwrap();
+        let w = server.world();
+        assert_eq!(w.max_in_progress, n, "{:?}", w.log);
+        assert!(
+            w.logged("delete:C") < w.logged("delete:A"),
+            "C before A: {:?}",
+            w.log
+        );
+        assert!(w.stacks.iter().all(|s| s.status == "DELETE_COMPLETE"));
+    }
+}

@@ -343,6 +343,7 @@ async fn stacks_deploy_in_dependency_order_and_are_destroyed_in_reverse() {
         role_arn: None,
         notification_arns: vec![],
         outputs_file: None,
+        concurrency: 1,
         timeout: Duration::from_secs(5),
         aws: deploy::aws::AwsArgs::default(),
     };
@@ -363,6 +364,7 @@ async fn stacks_deploy_in_dependency_order_and_are_destroyed_in_reverse() {
         yes: true,
         timeout: Duration::from_secs(5),
         role_arn: None,
+        concurrency: 1,
         aws: Default::default(),
     };
     destroy_with(dir.path(), &args, &config, &timing, &rec, &cancel)

@@ -148,6 +148,11 @@ pub struct World {
     pub create_error: Option<(String, String)>,
     /// Every request's parameters, in order: (action, form pairs).
     pub requests: Vec<(String, Vec<(String, String)>)>,
+    /// What happened, in order: `create:STACK` (CreateChangeSet), `done:STACK` (an operation
+    /// reached *_COMPLETE), `delete:STACK` (DeleteStack).
+    pub log: Vec<String>,
+    /// The most stacks with an operation in progress at one time.
+    pub max_in_progress: usize,
     /// What a rollback (RollbackStack, ContinueUpdateRollback) does (default: one
     /// *_ROLLBACK_IN_PROGRESS poll, then *_ROLLBACK_COMPLETE).
     pub rollback: Option<Vec<Step>>,
@@ -212,6 +217,11 @@ impl World {
             let s = &mut self.stacks[idx];
             s.status = step.status;
             s.reason = step.reason;
+            let done = (s.status.ends_with("_COMPLETE")
+                && !s.status.ends_with("ROLLBACK_COMPLETE"))
+            .then(|| format!("done:{}", s.name));
+            self.log.extend(done);
+            let s = &mut self.stacks[idx];
             if s.status == "DELETE_COMPLETE" {
                 s.deleted = true;
             }
@@ -245,6 +255,14 @@ impl World {
             .rev()
             .find(|(a, _)| a == action)
             .and_then(|(_, p)| p.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    /// Where `entry` first appears in [`World::log`].
+    pub fn logged(&self, entry: &str) -> usize {
+        self.log
+            .iter()
+            .position(|l| l == entry)
+            .unwrap_or_else(|| panic!("{entry} not in {:?}", self.log))
     }
 
     /// How many times an action was called.

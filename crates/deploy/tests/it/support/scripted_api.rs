@@ -66,6 +66,25 @@ pub fn handle(world: &Mutex<World>, req: &Request) -> Response {
     let mut w = world.lock().unwrap();
     w.calls.push(action.clone());
     w.requests.push((action.clone(), params.clone()));
+    if let Some(name) =
+        get("StackName").filter(|_| action == "CreateChangeSet" || action == "DeleteStack")
+    {
+        let kind = if action == "DeleteStack" {
+            "delete"
+        } else {
+            "create"
+        };
+        let name = w
+            .stack_idx(&name)
+            .map_or(name, |i| w.stacks[i].name.clone());
+        w.log.push(format!("{kind}:{name}"));
+    }
+    let busy = w
+        .stacks
+        .iter()
+        .filter(|s| s.status.ends_with("_IN_PROGRESS") && s.status != "REVIEW_IN_PROGRESS")
+        .count();
+    w.max_in_progress = w.max_in_progress.max(busy);
     let fault = w
         .faults
         .iter()
