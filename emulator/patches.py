@@ -77,6 +77,9 @@ a fix is still needed.
      deleted, as CloudFormation does (stock: the change is dropped, e.g. a renamed hosted zone
      keeps its old name). Types with an update handler, the providers' included, decide
      themselves. A hosted zone is deleted with its stack or when replaced (stock: never).
+ 25. ListImports answers the live stacks whose template imports the export (`Fn::ImportValue`
+     of its literal name), and ValidationError for an export that does not exist or that no
+     stack imports, as CloudFormation does (stock: the action is unknown).
 """
 
 import json
@@ -1029,6 +1032,36 @@ def fix_create_only_replacements():
     parsing.parse_and_update_resource = parse_and_update_resource
 
 
+def fix_list_imports():
+    def imports(node, name):
+        if isinstance(node, dict):
+            return node.get("Fn::ImportValue") == name or any(imports(v, name) for v in node.values())
+        if isinstance(node, list):
+            return any(imports(v, name) for v in node)
+        return False
+
+    def list_imports(self):
+        name = self._get_param("ExportName")
+        backend = self.cloudformation_backend
+        if name not in backend.exports:
+            raise ValidationError(message=f"Export '{name}' does not exist.")
+        importers = []
+        for stack in backend.stacks.values():
+            if stack.status == "DELETE_COMPLETE" or not stack.template:
+                continue
+            try:
+                template = parse_template_body(stack.template)
+            except ValidationError:
+                continue
+            if imports(template, name):
+                importers.append(stack.name)
+        if not importers:
+            raise ValidationError(message=f"Export '{name}' is not imported by any stack.")
+        return ActionResult({"Imports": importers})
+
+    responses.CloudFormationResponse.list_imports = list_imports
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -1052,3 +1085,4 @@ def apply_all():
     fix_resolved_ssm_parameter_changes()
     fix_termination_protection()
     fix_create_only_replacements()
+    fix_list_imports()

@@ -332,3 +332,28 @@ def test_a_create_only_change_of_a_moto_type_without_update_handler_replaces_it(
     assert outputs(first)["ZoneId"] != outputs(second)["ZoneId"]
     expect(delete(emu, stack_name), "DELETE_COMPLETE")
     assert zones() == []
+
+
+def test_list_imports_names_the_importing_stacks(emu, stack_name):
+    """Fix 25: ListImports from the live stacks' templates; CloudFormation's errors otherwise."""
+    cfn = emu.client("cloudformation")
+    export = f"{stack_name}-Topic"
+    expect(deploy(emu, stack_name, template({"Topic": {"Type": "AWS::SNS::Topic"}},
+                                            {"Arn": {"Value": {"Ref": "Topic"}, "Export": {"Name": export}}})),
+           "CREATE_COMPLETE")
+    try:
+        cfn.list_imports(ExportName=export)
+        raise AssertionError("an export nobody imports has no imports")
+    except cfn.exceptions.ClientError as err:
+        assert "is not imported by any stack" in err.response["Error"]["Message"]
+    importer = f"{stack_name}-user"
+    expect(deploy(emu, importer, template({"Param": {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Type": "String", "Value": {"Fn::ImportValue": export}}}})), "CREATE_COMPLETE")
+    assert cfn.list_imports(ExportName=export)["Imports"] == [importer]
+    expect(delete(emu, importer), "DELETE_COMPLETE")
+    expect(delete(emu, stack_name), "DELETE_COMPLETE")
+    try:
+        cfn.list_imports(ExportName=export)
+        raise AssertionError("a deleted export")
+    except cfn.exceptions.ClientError as err:
+        assert "does not exist" in err.response["Error"]["Message"]

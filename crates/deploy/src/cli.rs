@@ -609,6 +609,10 @@ pub async fn destroy_with(
     if !problems.is_empty() {
         return Err(DeployError::Preflight(problems));
     }
+    let in_use = crate::destroy::exports_in_use(&client_for(config, timing), &stacks).await?;
+    if !in_use.is_empty() {
+        return Err(DeployError::ExportsInUse(in_use));
+    }
     destroy_assembly(
         &client_for(config, timing),
         &stacks,

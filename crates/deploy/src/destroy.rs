@@ -45,6 +45,44 @@ pub enum DestroyOutcome {
     },
 }
 
+/// Every export of `stacks` that a stack outside `stacks` imports (ListExports, ListImports),
+/// so a destroy can refuse before deleting anything instead of failing half-way.
+///
+/// # Errors
+/// API failures.
+pub async fn exports_in_use(
+    cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
+    stacks: &[&StackArtifact],
+) -> Result<Vec<crate::error::ExportInUse>, DeployError> {
+    let names: Vec<&str> = stacks.iter().map(|s| s.name()).collect();
+    let mut out = Vec::new();
+    for artifact in stacks {
+        let cfn = cfn_for(artifact);
+        let Some(state) = cfn.describe_stack(artifact.name()).await? else {
+            continue;
+        };
+        for (export, owner) in cfn.list_exports().await? {
+            if owner != state.stack_id {
+                continue;
+            }
+            let importers: Vec<String> = cfn
+                .list_imports(&export)
+                .await?
+                .into_iter()
+                .filter(|i| !names.contains(&i.as_str()))
+                .collect();
+            if !importers.is_empty() {
+                out.push(crate::error::ExportInUse {
+                    stack: artifact.name().into(),
+                    export,
+                    importers,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Destroys `stacks` (given in dependency order) from the last to the first, a stack only once
 /// every stack that depends on it is gone, up to `concurrency` at once.
 ///

@@ -112,6 +112,29 @@ impl fmt::Display for ResourceFailure {
     }
 }
 
+/// An export that another stack imports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportInUse {
+    /// The exporting stack.
+    pub stack: String,
+    /// The export name.
+    pub export: String,
+    /// The stacks importing it that are not being deleted.
+    pub importers: Vec<String>,
+}
+
+impl fmt::Display for ExportInUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "stack {} exports {}, imported by {}",
+            self.stack,
+            self.export,
+            self.importers.join(", ")
+        )
+    }
+}
+
 /// What to do after an operation ended in `status`.
 fn next_step(stack: &str, status: &str) -> String {
     match crate::planner::plan(Some(&crate::planner::StackState {
@@ -244,6 +267,13 @@ pub enum DeployError {
         /// What is wrong and what to write instead.
         problem: String,
     },
+    /// Stacks to be destroyed export values that other stacks still import.
+    #[error(
+        "refusing to delete: other stacks still import exports of the stacks to delete \
+         (CloudFormation would fail the delete):{}\nDestroy those stacks too (add --stack \
+         NAME for each), or deploy them without the imports first", list(.0)
+    )]
+    ExportsInUse(Vec<ExportInUse>),
     /// `rollback` found nothing it can roll back.
     #[error("stack {stack} is in {status}: {advice}")]
     NothingToRollBack {

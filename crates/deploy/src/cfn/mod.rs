@@ -513,6 +513,68 @@ impl Cfn {
             .collect())
     }
 
+    /// Every export of the region: (export name, exporting stack's ARN), all pages.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn list_exports(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+                self.client
+                    .list_exports()
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| api_error("ListExports", &e))
+            })
+            .await?;
+            out.extend(
+                page.exports()
+                    .iter()
+                    .map(|e| (s(e.name()), s(e.exporting_stack_id()))),
+            );
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The names of the stacks that import `export` (none when no stack does), all pages.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn list_imports(&self, export: &str) -> Result<Vec<String>, ApiError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+                self.client
+                    .list_imports()
+                    .export_name(export)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| api_error("ListImports", &e))
+            })
+            .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) if is_code(&e, "ValidationError") && e.message.contains("not imported") => {
+                    return Ok(out);
+                }
+                Err(e) => return Err(e),
+            };
+            out.extend(page.imports().iter().cloned());
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Turns termination protection on or off.
     ///
     /// # Errors

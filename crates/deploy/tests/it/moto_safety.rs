@@ -422,3 +422,84 @@ async fn two_deploys_of_one_stack_at_once_both_end_well() {
         moto.server_errors()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroying_an_exporter_is_refused_while_another_stack_imports_it() {
+    use deploy::cli::{DestroyArgs, destroy_with};
+
+    #[derive(Parser)]
+    struct DestroyCli {
+        #[command(flatten)]
+        args: DestroyArgs,
+    }
+    let Some((moto, config, timing, cfn)) = setup("exports-in-use").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let exporter = json!({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC",
+            "Properties": {"CidrBlock": "10.96.0.0/16"}}},
+        "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "shared-VpcId"}}}});
+    let importer = json!({"Resources": {"Subnet": {"Type": "AWS::EC2::Subnet",
+        "Properties": {"VpcId": {"Fn::ImportValue": "shared-VpcId"}, "CidrBlock": "10.96.1.0/24"}}}});
+    assembly(
+        dir.path(),
+        &[
+            ("Exporter", &exporter, &[], false),
+            ("Importer", &importer, &["Exporter"], false),
+        ],
+    );
+    let (rec, cancel) = (Recorder::default(), Cancel::new());
+    deploy_with(
+        dir.path(),
+        &args(&["--yes"]),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    let destroy = |argv: &[&str]| {
+        let mut all = vec!["destroy", "--yes"];
+        all.extend_from_slice(argv);
+        DestroyCli::try_parse_from(all).unwrap().args
+    };
+    let err = destroy_with(
+        dir.path(),
+        &destroy(&["--stack", "Exporter"]),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, DeployError::ExportsInUse(_)), "{text}");
+    assert!(
+        text.contains("stack Exporter exports shared-VpcId, imported by Importer"),
+        "{text}"
+    );
+    assert!(
+        cfn.describe_stack("Exporter").await.unwrap().is_some(),
+        "nothing deleted"
+    );
+    // Both together: the importer first, then the exporter.
+    destroy_with(
+        dir.path(),
+        &destroy(&["--stack", "Exporter", "--stack", "Importer"]),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert!(cfn.describe_stack("Exporter").await.unwrap().is_none());
+    assert!(cfn.describe_stack("Importer").await.unwrap().is_none());
+    assert!(
+        moto.server_errors().is_empty(),
+        "{:?}",
+        moto.server_errors()
+    );
+}

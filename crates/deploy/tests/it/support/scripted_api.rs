@@ -484,6 +484,7 @@ fn dispatch(
             w.change_sets.retain(|c| c.stack_id != id);
             ok("DeleteStack", "")
         }
+        "ListExports" => ok("ListExports", "<Exports></Exports>"),
         "RollbackStack" | "ContinueUpdateRollback" => {
             let Some(i) = w.stack_idx(&stack_name) else {
                 return missing(&stack_name);
