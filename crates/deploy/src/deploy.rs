@@ -415,7 +415,7 @@ struct PreparedChangeSet {
 
 enum Prepared {
     NoChanges,
-    ChangeSet(PreparedChangeSet),
+    ChangeSet(Box<PreparedChangeSet>),
     /// The stack was created by another run between planning and our CREATE change set.
     Superseded(String),
 }
@@ -517,13 +517,13 @@ async fn prepare(
             reason,
         });
     }
-    Ok(Prepared::ChangeSet(PreparedChangeSet {
+    Ok(Prepared::ChangeSet(Box::new(PreparedChangeSet {
         name: cs_name,
         id: cs_id,
         create,
         info,
         deployed,
-    }))
+    })))
 }
 
 /// Step 3: what the change set does, each change with its construct path (local template, else

@@ -336,14 +336,15 @@ async fn a_throttling_storm_and_5xx_bursts_are_ridden_out_with_backoff() {
         matches!(&out, StackOutcome::Deployed { status, .. } if status == "UPDATE_COMPLETE"),
         "{out:?}"
     );
-    let w = env.server.world();
-    assert!(w.faults.is_empty(), "every fault was hit: {:?}", w.faults);
-    assert_eq!(
-        w.count("ExecuteChangeSet"),
-        5,
-        "throttled executes are retried"
-    );
-    drop(w);
+    {
+        let w = env.server.world();
+        assert!(w.faults.is_empty(), "every fault was hit: {:?}", w.faults);
+        assert_eq!(
+            w.count("ExecuteChangeSet"),
+            5,
+            "throttled executes are retried"
+        );
+    }
     env.assert_no_change_sets();
 
     // One fault more than the attempts: a short error naming the call and the code.
