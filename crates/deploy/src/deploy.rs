@@ -1,10 +1,10 @@
 //! The deploy engine: for each stack, plan from its real state, create a change set, show it,
 //! guard data and approval, execute, stream events, report outputs or every failure.
 //!
-//! [`deploy_stack`] reads as its steps: [`settle`] (bring the stack to a state that accepts a
-//! change set), [`prepare`] (parameters, template source, change set created and described),
-//! [`summarize`] (what it does, with construct paths and access widening), [`guard`] (data loss,
-//! then approval), [`execute_and_follow`] (execute exactly once, stream events, report); then the
+//! [`deploy_stack`] reads as its steps: `settle` (bring the stack to a state that accepts a
+//! change set), `prepare` (parameters, template source, change set created and described),
+//! `summarize` (what it does, with construct paths and access widening), `guard` (data loss,
+//! then approval), `execute_and_follow` (execute exactly once, stream events, report); then the
 //! manifest's termination protection is applied, whichever way the run ended.
 
 use serde::Serialize;
