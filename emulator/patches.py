@@ -80,6 +80,13 @@ a fix is still needed.
  25. ListImports answers the live stacks whose template imports the export (`Fn::ImportValue`
      of its literal name), and ValidationError for an export that does not exist or that no
      stack imports, as CloudFormation does (stock: the action is unknown).
+ 26. IMPORT change sets (ResourcesToImport) into a new or an existing stack, for the types whose
+     existing resource the emulator can adopt: AWS::S3::Bucket (by BucketName) and
+     AWS::SSM::Parameter (by Name). The change lists Action Import; executing it adopts the
+     existing resource, untouched (IMPORT_IN_PROGRESS, IMPORT_COMPLETE). A resource that does not
+     exist, a type it cannot import, or an identifier that is not the resource's fails the change
+     set with CloudFormation's kind of reason (stock: IMPORT is read as CREATE and a second
+     resource is made, or the stack is lost).
 """
 
 import json
@@ -1062,6 +1069,98 @@ def fix_list_imports():
     responses.CloudFormationResponse.list_imports = list_imports
 
 
+def fix_import_change_sets():
+    import threading
+
+    from moto.s3.models import s3_backends
+    from moto.ssm.models import ssm_backends
+
+    pending = threading.local()
+    original_response = responses.CloudFormationResponse.create_change_set
+
+    def create_change_set_response(self):
+        pending.imports = self._get_param("ResourcesToImport", []) if (
+            self._get_param("ChangeSetType") == "IMPORT") else None
+        try:
+            return original_response(self)
+        finally:
+            pending.imports = None
+
+    responses.CloudFormationResponse.create_change_set = create_change_set_response
+    original = models.CloudFormationBackend.create_change_set
+
+    def find(self, stack_name):
+        live = [s for s in self.stacks.values()
+                if s.name == stack_name and s.status not in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS")]
+        return live[0] if live else None
+
+    def adopt(account_id, region_name, item):
+        kind, ident = item.get("ResourceType"), item.get("ResourceIdentifier") or {}
+        if kind == "AWS::S3::Bucket":
+            name = ident.get("BucketName")
+            bucket = s3_backends[account_id]["aws"].buckets.get(name) if name else None
+            if bucket is None:
+                raise LookupError(f"Resource {name} of type {kind} does not exist")
+            return bucket
+        if kind == "AWS::SSM::Parameter":
+            name = ident.get("Name")
+            backend = ssm_backends[account_id][region_name]
+            if not name or name not in backend._parameters:
+                raise LookupError(f"Resource {name} of type {kind} does not exist")
+            return backend.get_parameter(name)
+        raise LookupError(f"the emulator cannot import resources of type {kind}")
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, description,
+                          change_set_type, notification_arns=None, tags=None, role_arn=None):
+        if change_set_type != "IMPORT":
+            return original(self, stack_name, change_set_name, template, parameters, description,
+                            change_set_type, notification_arns, tags, role_arn)
+        items = getattr(pending, "imports", None) or []
+        existing = find(self, stack_name)
+        cs_id, stack_id = original(self, stack_name, change_set_name, template, parameters,
+                                   description, "UPDATE" if existing else "CREATE",
+                                   notification_arns, tags, role_arn)
+        cs = self.change_sets[cs_id]
+        cs.change_set_type = "IMPORT"
+        adopted, problems = {}, []
+        new_resources = (parse_template_body(template).get("Resources") or {})
+        for item in items:
+            logical = item.get("LogicalResourceId")
+            declared = new_resources.get(logical)
+            if not isinstance(declared, dict) or declared.get("Type") != item.get("ResourceType"):
+                problems.append(f"{logical} is not a {item.get('ResourceType')} of the template")
+                continue
+            try:
+                adopted[logical] = adopt(self.account_id, self.region_name, item)
+            except LookupError as err:
+                problems.append(str(err))
+        cs._emulator_imports = adopted
+        if problems:
+            cs.status, cs.execution_status = "FAILED", "UNAVAILABLE"
+            cs.status_reason = "; ".join(problems)
+        else:
+            cs.status, cs.execution_status, cs.status_reason = "CREATE_COMPLETE", "AVAILABLE", None
+            for change in cs.changes:
+                if change.logical_resource_id in adopted:
+                    change.action = "Import"
+        return cs_id, stack_id
+
+    models.CloudFormationBackend.create_change_set = create_change_set
+    original_apply = models.ChangeSet.apply
+
+    def apply(self):
+        declared = (self.template_dict or {}).get("Resources") or {}
+        for logical, resource in getattr(self, "_emulator_imports", {}).items():
+            # Present before the update runs, so it is adopted instead of created; named as
+            # moto names the resources it creates (DescribeStackResources reads these).
+            resource.logical_resource_id = logical
+            resource.cf_resource_type = declared.get(logical, {}).get("Type")
+            self.stack.resource_map._parsed_resources[logical] = resource
+        return original_apply(self)
+
+    models.ChangeSet.apply = apply
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -1086,3 +1185,4 @@ def apply_all():
     fix_termination_protection()
     fix_create_only_replacements()
     fix_list_imports()
+    fix_import_change_sets()

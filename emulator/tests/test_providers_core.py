@@ -357,3 +357,33 @@ def test_list_imports_names_the_importing_stacks(emu, stack_name):
         raise AssertionError("a deleted export")
     except cfn.exceptions.ClientError as err:
         assert "does not exist" in err.response["Error"]["Message"]
+
+
+def test_an_existing_bucket_is_imported_into_a_stack(emu, stack_name):
+    """Fix 26: an IMPORT change set adopts the bucket, untouched; a missing one fails the set."""
+    cfn, s3 = emu.client("cloudformation"), emu.client("s3")
+    bucket = f"{stack_name.split('-')[0]}-imported-bucket"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="kept.txt", Body=b"data")
+    body = json.dumps(template({"Data": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+                                          "Properties": {"BucketName": bucket}}},
+                               {"Name": {"Value": {"Ref": "Data"}}}))
+
+    def import_set(name, ident):
+        cs = cfn.create_change_set(StackName=stack_name, ChangeSetName=name, ChangeSetType="IMPORT",
+                                   TemplateBody=body, ResourcesToImport=[{
+                                       "ResourceType": "AWS::S3::Bucket", "LogicalResourceId": "Data",
+                                       "ResourceIdentifier": {"BucketName": ident}}])
+        return cs, cfn.describe_change_set(ChangeSetName=cs["Id"])
+
+    _, failed = import_set("missing", "no-such-bucket-here")
+    assert failed["Status"] == "FAILED" and "does not exist" in failed["StatusReason"]
+    cs, desc = import_set("adopt", bucket)
+    assert desc["Status"] == "CREATE_COMPLETE"
+    assert [c["ResourceChange"]["Action"] for c in desc["Changes"]] == ["Import"]
+    cfn.execute_change_set(ChangeSetName=cs["Id"])
+    stack = stack_status(cfn, stack_name)
+    assert stack["StackStatus"] == "IMPORT_COMPLETE"
+    assert outputs(stack) == {"Name": bucket}
+    assert s3.get_object(Bucket=bucket, Key="kept.txt")["Body"].read() == b"data"
+    assert len([b for b in s3.list_buckets()["Buckets"] if b["Name"] == bucket]) == 1

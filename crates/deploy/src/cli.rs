@@ -146,6 +146,104 @@ pub struct DestroyArgs {
     pub aws: AwsArgs,
 }
 
+/// `import`: bring existing resources (made by hand, or kept by `Retain`) under a stack.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// The stack to import into (it may not exist yet).
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stack: String,
+    /// Which template resource is which existing resource, by the type's identifier property,
+    /// e.g. `Data:BucketName=my-bucket`; repeatable. The resource needs a DeletionPolicy.
+    #[arg(
+        long = "resource",
+        value_name = "LOGICAL_ID:PROPERTY=VALUE",
+        required = true
+    )]
+    pub resources: Vec<crate::import::ImportSpec>,
+    /// IAM role CloudFormation assumes for the import.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Longest wait for the import.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60m")]
+    pub timeout: Duration,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Runs `import`, then says that `deploy` applies the rest of the template.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn import(
+    assembly_dir: &Path,
+    args: &ImportArgs,
+) -> Result<crate::import::ImportOutcome, DeployError> {
+    let timing = Timing {
+        timeout: args.timeout,
+        ..Timing::default()
+    };
+    let config = load_config(&args.aws, &timing).await?;
+    let cancel = Cancel::on_ctrl_c();
+    let out = import_with(
+        assembly_dir,
+        args,
+        &config,
+        &timing,
+        &Console::default(),
+        &cancel,
+    )
+    .await?;
+    println!(
+        "{}: {}, imported {}; run deploy to apply the rest of the template",
+        out.stack,
+        out.status,
+        out.imported.join(", ")
+    );
+    Ok(out)
+}
+
+/// [`import`] with configuration, timing, display and cancellation supplied by the caller.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn import_with(
+    assembly_dir: &Path,
+    args: &ImportArgs,
+    config: &SdkConfig,
+    timing: &Timing,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<crate::import::ImportOutcome, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(std::slice::from_ref(&args.stack), false)?;
+    let artifact = stacks[0];
+    let mut requirements = crate::preflight::requirements(&stacks, None);
+    requirements.zones.clear();
+    requirements.oversized.clear();
+    let problems = crate::preflight::check(
+        &requirements,
+        &crate::preflight::AwsProbe::new(config, timing),
+    )
+    .await;
+    if !problems.is_empty() {
+        return Err(DeployError::Preflight(problems));
+    }
+    let options = DeployOptions {
+        role_arn: args.role_arn.clone(),
+        ..DeployOptions::default()
+    };
+    crate::import::import_resources(
+        &client_for(config, timing)(artifact),
+        artifact,
+        &args.resources,
+        &options,
+        observer,
+        cancel,
+    )
+    .await
+}
+
 /// `rollback`: return stacks a failed operation left behind to their last good state.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RollbackArgs {

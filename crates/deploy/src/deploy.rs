@@ -461,6 +461,7 @@ async fn prepare(
         client_token: cs_name.clone(),
         role_arn: options.role_arn.clone(),
         notification_arns: options.notification_arns.clone(),
+        imports: Vec::new(),
     };
     let cs_id = match cfn.create_change_set(&request).await {
         Ok(Created::ChangeSet(id)) => id,
@@ -778,7 +779,7 @@ async fn template_source(
 }
 
 /// What became of an ExecuteChangeSet call.
-enum Executed {
+pub(crate) enum Executed {
     /// The execution started (its answer, or evidence of it when the answer was lost).
     Started,
     /// The change set is gone or obsolete and was not executed by us: another run changed the
@@ -797,7 +798,7 @@ fn is_not_executable(e: &crate::error::ApiError) -> bool {
 /// again, so a change set is never executed twice and a lost answer never reads as success:
 /// the execution counts as started only when the change set says so, or when a stack event
 /// carries this call's token.
-async fn execute(
+pub(crate) async fn execute(
     cfn: &Cfn,
     stack: &str,
     cs_id: &str,

@@ -7,6 +7,7 @@
 //! cfn-deploy diff     --assembly DIR [--fail]
 //! cfn-deploy destroy  --assembly DIR [--stack NAME] [--yes]
 //! cfn-deploy rollback --assembly DIR --stack NAME [--skip LOGICAL_ID]
+//! cfn-deploy import   --assembly DIR --stack NAME --resource LOGICAL_ID:PROPERTY=VALUE
 //! ```
 //!
 //! Exit status: 0 on success, 1 on failure (and for `diff --fail` with differences), 130 when
@@ -51,6 +52,14 @@ enum Command {
         #[command(flatten)]
         args: deploy::cli::DestroyArgs,
     },
+    /// Import existing resources into a stack (an IMPORT change set).
+    Import {
+        /// The assembly directory.
+        #[arg(long, value_name = "DIR")]
+        assembly: PathBuf,
+        #[command(flatten)]
+        args: deploy::cli::ImportArgs,
+    },
     /// Roll back stacks a failed operation left behind.
     Rollback {
         /// The assembly directory.
@@ -74,6 +83,9 @@ async fn run(cli: Cli) -> Result<ExitCode, deploy::DeployError> {
         }
         Command::Destroy { assembly, args } => {
             deploy::cli::destroy(&assembly, &args).await?;
+        }
+        Command::Import { assembly, args } => {
+            deploy::cli::import(&assembly, &args).await?;
         }
         Command::Rollback { assembly, args } => {
             deploy::cli::rollback(&assembly, &args).await?;

@@ -15,7 +15,7 @@ use crate::planner::StackState;
 use crate::retry::{RetryOn, Timing, api_error, with_retry};
 pub use types::{
     ChangeSetInfo, ChangeSetRequest, Created, EventPage, MAX_INLINE_TEMPLATE_BYTES, ParameterValue,
-    StackEvent, StackResource, TemplateSource,
+    ResourceToImport, StackEvent, StackResource, TemplateSource,
 };
 
 /// A CloudFormation client bound to one region, with our retry policy.
@@ -148,11 +148,22 @@ impl Cfn {
                     .set_notification_arns(
                         (!req.notification_arns.is_empty()).then(|| req.notification_arns.clone()),
                     )
-                    .change_set_type(if req.create {
+                    .change_set_type(if !req.imports.is_empty() {
+                        ChangeSetType::Import
+                    } else if req.create {
                         ChangeSetType::Create
                     } else {
                         ChangeSetType::Update
                     });
+                for i in &req.imports {
+                    let mut r = aws_sdk_cloudformation::types::ResourceToImport::builder()
+                        .resource_type(&i.resource_type)
+                        .logical_resource_id(&i.logical_id);
+                    for (k, v) in &i.identifier {
+                        r = r.resource_identifier(k, v);
+                    }
+                    call = call.resources_to_import(r.build());
+                }
                 call = match &req.template {
                     TemplateSource::Body(b) => call.template_body(b),
                     TemplateSource::Url(u) => call.template_url(u),

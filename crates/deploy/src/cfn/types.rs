@@ -50,6 +50,19 @@ pub struct ChangeSetRequest {
     pub role_arn: Option<String>,
     /// SNS topics that receive the stack's events (`--notification-arn`).
     pub notification_arns: Vec<String>,
+    /// Existing resources to import (an IMPORT change set when not empty).
+    pub imports: Vec<ResourceToImport>,
+}
+
+/// An existing resource to bring under a stack (`import`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceToImport {
+    /// Its logical id in the template.
+    pub logical_id: String,
+    /// Its type.
+    pub resource_type: String,
+    /// The identifier: (property, value), e.g. (`BucketName`, `my-bucket`).
+    pub identifier: Vec<(String, String)>,
 }
 
 /// What CreateChangeSet answered.

@@ -503,3 +503,163 @@ async fn destroying_an_exporter_is_refused_while_another_stack_imports_it() {
         moto.server_errors()
     );
 }
+
+/// A bucket made by hand is imported into a stack (IMPORT change set: the deployed template plus
+/// the bucket, nothing else), untouched with its objects; then deploy applies the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bucket_made_by_hand_is_imported_then_deploy_applies_the_rest() {
+    use deploy::cli::{ImportArgs, import_with};
+
+    #[derive(Parser)]
+    struct ImportCli {
+        #[command(flatten)]
+        args: ImportArgs,
+    }
+    let Some((moto, config, timing, cfn)) = setup("import").await else {
+        return;
+    };
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("hand-made-data")
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket("hand-made-data")
+        .key("kept.txt")
+        .body(b"precious".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = vpc("10.97.0.0/16");
+    store["Resources"]["Data"] = json!({"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain", "Properties": {"BucketName": "hand-made-data"},
+        "Metadata": {"construct:path": "Store/Data/Resource"}});
+    store["Outputs"]["DataName"] = json!({"Value": {"Ref": "Data"}});
+    let (rec, cancel) = (Recorder::default(), Cancel::new());
+    // The stack exists with its VPC only (the template before the bucket was added to it).
+    assembly(dir.path(), &[("Store", &vpc("10.97.0.0/16"), &[], false)]);
+    deploy_with(
+        dir.path(),
+        &args(&["--yes"]),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assembly(dir.path(), &[("Store", &store, &[], false)]);
+    let import = |spec: &str| {
+        ImportCli::try_parse_from(["import", "--stack", "Store", "--resource", spec])
+            .unwrap()
+            .args
+    };
+
+    // Wrong identifier: the change set fails, naming it; nothing changes.
+    let err = import_with(
+        dir.path(),
+        &import("Data:BucketName=no-such-bucket"),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    let out = import_with(
+        dir.path(),
+        &import("Data:BucketName=hand-made-data"),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status, "IMPORT_COMPLETE");
+    assert_eq!(out.imported, ["Data"]);
+    let resources = cfn.stack_resources("Store").await.unwrap();
+    assert!(
+        resources
+            .iter()
+            .any(|r| r.logical_id == "Data" && r.physical_id.as_deref() == Some("hand-made-data")),
+        "{resources:?}"
+    );
+    let body = s3
+        .get_object()
+        .bucket("hand-made-data")
+        .key("kept.txt")
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert_eq!(&body[..], b"precious");
+    // A second import of it is refused; deploy now applies the output.
+    let err = import_with(
+        dir.path(),
+        &import("Data:BucketName=hand-made-data"),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("already a resource of stack Store"),
+        "{err}"
+    );
+    let outs = deploy_with(
+        dir.path(),
+        &args(&["--yes"]),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    let StackOutcome::Deployed { outputs, .. } = &outs[0] else {
+        panic!("{outs:?}")
+    };
+    assert!(
+        outputs.contains(&("DataName".to_owned(), "hand-made-data".to_owned())),
+        "{outputs:?}"
+    );
+    // Without a DeletionPolicy an import is refused before any call.
+    store["Resources"]["Data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("DeletionPolicy");
+    store["Resources"]["Other"] =
+        json!({"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "x-other"}});
+    assembly(dir.path(), &[("Store", &store, &[], false)]);
+    let err = import_with(
+        dir.path(),
+        &import("Other:BucketName=x-other"),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("has no DeletionPolicy"), "{err}");
+    assert!(
+        moto.server_errors().is_empty(),
+        "{:?}",
+        moto.server_errors()
+    );
+}
