@@ -1161,6 +1161,104 @@ def fix_import_change_sets():
     models.ChangeSet.apply = apply
 
 
+def fix_drift_detection():
+    import datetime
+    import uuid
+
+    from moto.cloudformation import parsing
+    from moto.ssm.models import ssm_backends
+
+    def now():
+        return datetime.datetime.now(datetime.timezone.utc)
+
+    def parameter_drift(stack, logical, resource_json):
+        resource_map = stack.resource_map
+        props = parsing.clean_json(resource_json.get("Properties") or {}, resource_map)
+        parsed = resource_map._parsed_resources.get(logical)
+        name = getattr(parsed, "name", None)
+        backend = ssm_backends[stack.account_id][stack.region_name]
+        if not name or name not in backend._parameters:
+            return "DELETED", props, {}, []
+        current = backend.get_parameter(name)
+        actual = {"Name": name, "Type": current.parameter_type, "Value": current.value,
+                  "Tier": current.tier or "Standard"}
+        if current.description:
+            actual["Description"] = current.description
+        if current.allowed_pattern:
+            actual["AllowedPattern"] = current.allowed_pattern
+        diffs = []
+        for key in ("Value", "Type", "Description", "AllowedPattern"):
+            if key in props and str(props[key]) != str(actual.get(key)):
+                diffs.append({"PropertyPath": f"/{key}", "ExpectedValue": str(props[key]),
+                              "ActualValue": str(actual.get(key, "")), "DifferenceType": "NOT_EQUAL"})
+            elif key not in props and key in actual and key != "Value":
+                diffs.append({"PropertyPath": f"/{key}", "ExpectedValue": "",
+                              "ActualValue": str(actual[key]), "DifferenceType": "ADD"})
+        if "Tier" not in props:
+            diffs.append({"PropertyPath": "/Tier", "ExpectedValue": "",
+                          "ActualValue": actual["Tier"], "DifferenceType": "ADD"})
+        elif str(props["Tier"]) != actual["Tier"]:
+            diffs.append({"PropertyPath": "/Tier", "ExpectedValue": str(props["Tier"]),
+                          "ActualValue": actual["Tier"], "DifferenceType": "NOT_EQUAL"})
+        # CloudFormation counts a resource as drifted on any difference it reports.
+        return ("MODIFIED" if diffs else "IN_SYNC"), props, actual, diffs
+
+    def detect(backend, stack):
+        drifts = []
+        template = parse_template_body(stack.template) if stack.template else {}
+        for logical, resource_json in (template.get("Resources") or {}).items():
+            kind = resource_json.get("Type")
+            parsed = stack.resource_map._parsed_resources.get(logical)
+            physical = getattr(parsed, "physical_resource_id", None) or getattr(parsed, "name", None)
+            entry = {"StackId": stack.stack_id, "LogicalResourceId": logical, "ResourceType": kind,
+                     "PhysicalResourceId": str(physical or ""), "Timestamp": now()}
+            if kind == "AWS::SSM::Parameter":
+                status, expected, actual, diffs = parameter_drift(stack, logical, resource_json)
+                entry.update(ExpectedProperties=json.dumps(expected), ActualProperties=json.dumps(actual),
+                             PropertyDifferences=diffs, StackResourceDriftStatus=status)
+            else:
+                entry["StackResourceDriftStatus"] = "NOT_CHECKED"
+            drifts.append(entry)
+        return drifts
+
+    def detect_stack_drift(self):
+        backend = self.cloudformation_backend
+        stack = backend.get_stack(self._get_param("StackName"))
+        drifts = detect(backend, stack)
+        detection_id = str(uuid.uuid4())
+        drifted = sum(1 for d in drifts if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED"))
+        store = backend.__dict__.setdefault("_emulator_drift", {})
+        store[detection_id] = {"StackId": stack.stack_id, "StackDriftDetectionId": detection_id,
+                               "StackDriftStatus": "DRIFTED" if drifted else "IN_SYNC",
+                               "DetectionStatus": "DETECTION_COMPLETE",
+                               "DriftedStackResourceCount": drifted, "Timestamp": now()}
+        backend.__dict__.setdefault("_emulator_resource_drifts", {})[stack.stack_id] = drifts
+        return ActionResult({"StackDriftDetectionId": detection_id})
+
+    def describe_stack_drift_detection_status(self):
+        store = getattr(self.cloudformation_backend, "_emulator_drift", {})
+        found = store.get(self._get_param("StackDriftDetectionId"))
+        if found is None:
+            raise ValidationError(message="Stack drift detection id does not exist")
+        return ActionResult(found)
+
+    def describe_stack_resource_drifts(self):
+        backend = self.cloudformation_backend
+        stack = backend.get_stack(self._get_param("StackName"))
+        drifts = getattr(backend, "_emulator_resource_drifts", {}).get(stack.stack_id)
+        if drifts is None:
+            raise ValidationError(message=f"No drift detection has been run on stack {stack.name}")
+        wanted = self._get_param("StackResourceDriftStatusFilters", [])
+        if wanted:
+            drifts = [d for d in drifts if d["StackResourceDriftStatus"] in wanted]
+        return ActionResult({"StackResourceDrifts": drifts})
+
+    responses.CloudFormationResponse.detect_stack_drift = detect_stack_drift
+    responses.CloudFormationResponse.describe_stack_drift_detection_status = (
+        describe_stack_drift_detection_status)
+    responses.CloudFormationResponse.describe_stack_resource_drifts = describe_stack_resource_drifts
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -1186,3 +1284,4 @@ def apply_all():
     fix_create_only_replacements()
     fix_list_imports()
     fix_import_change_sets()
+    fix_drift_detection()

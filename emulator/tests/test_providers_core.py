@@ -387,3 +387,30 @@ def test_an_existing_bucket_is_imported_into_a_stack(emu, stack_name):
     assert outputs(stack) == {"Name": bucket}
     assert s3.get_object(Bucket=bucket, Key="kept.txt")["Body"].read() == b"data"
     assert len([b for b in s3.list_buckets()["Buckets"] if b["Name"] == bucket]) == 1
+
+
+def test_drift_of_a_parameter_changed_outside_the_stack(emu, stack_name):
+    """Fix 27: a value changed by hand is MODIFIED with its difference; others NOT_CHECKED."""
+    cfn, ssm = emu.client("cloudformation"), emu.client("ssm")
+    name = f"/{stack_name.split('-')[0]}/drift"
+    expect(deploy(emu, stack_name, template({
+        "Param": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": name, "Type": "String", "Value": "v1"}},
+        "Topic": {"Type": "AWS::SNS::Topic"}})), "CREATE_COMPLETE")
+
+    def detect():
+        detection = cfn.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"]
+        status = cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+        drifts = {d["LogicalResourceId"]: d for d in
+                  cfn.describe_stack_resource_drifts(StackName=stack_name)["StackResourceDrifts"]}
+        return status, drifts
+
+    status, drifts = detect()
+    assert status["DetectionStatus"] == "DETECTION_COMPLETE"
+    assert drifts["Topic"]["StackResourceDriftStatus"] == "NOT_CHECKED"
+    assert [d["DifferenceType"] for d in drifts["Param"]["PropertyDifferences"]] == ["ADD"]
+    ssm.put_parameter(Name=name, Value="v2", Type="String", Overwrite=True)
+    status, drifts = detect()
+    assert status["StackDriftStatus"] == "DRIFTED" and status["DriftedStackResourceCount"] == 1
+    diffs = {d["PropertyPath"]: d for d in drifts["Param"]["PropertyDifferences"]}
+    assert diffs["/Value"]["ExpectedValue"] == "v1" and diffs["/Value"]["ActualValue"] == "v2"
+    assert diffs["/Value"]["DifferenceType"] == "NOT_EQUAL"

@@ -146,6 +146,79 @@ pub struct DestroyArgs {
     pub aws: AwsArgs,
 }
 
+/// `drift`: what changed outside CloudFormation.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DriftArgs {
+    /// Check only this stack; repeatable. Default: all stacks.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Also show differences in properties the template does not set (service defaults).
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when a stack drifted (for pipelines).
+    #[arg(long)]
+    pub fail: bool,
+    /// Longest wait for one stack's detection.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15m")]
+    pub timeout: Duration,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Runs `drift` and prints the report; the caller exits 1 when `--fail` and something drifted.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn drift(
+    assembly_dir: &Path,
+    args: &DriftArgs,
+) -> Result<Vec<crate::drift::StackDrift>, DeployError> {
+    let timing = Timing {
+        timeout: args.timeout,
+        ..Timing::default()
+    };
+    let config = load_config(&args.aws, &timing).await?;
+    let report = drift_with(assembly_dir, args, &config, &timing, &Cancel::on_ctrl_c()).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        for s in &report {
+            print!("{}", s.render());
+        }
+    }
+    Ok(report)
+}
+
+/// [`drift`] without printing.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn drift_with(
+    assembly_dir: &Path,
+    args: &DriftArgs,
+    config: &SdkConfig,
+    timing: &Timing,
+    cancel: &Cancel,
+) -> Result<Vec<crate::drift::StackDrift>, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, false)?;
+    let cfn_for = client_for(config, timing);
+    let mut out = Vec::new();
+    for artifact in stacks {
+        out.push(
+            crate::drift::detect(&cfn_for(artifact), artifact.name(), args.all, cancel).await?,
+        );
+    }
+    Ok(out)
+}
+
 /// `import`: bring existing resources (made by hand, or kept by `Retain`) under a stack.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportArgs {

@@ -12,7 +12,7 @@
 //! * The adapter: [`cfn`] wraps `aws-sdk-cloudformation` (and S3 for large templates) with our
 //!   own types, errors ([`error`]) and retries ([`retry`]: jittered, capped backoff).
 //! * The engine: [`publish`] (file assets to the account's assets bucket), [`deploy`], [`destroy`],
-//!   [`rollback`], [`import`] (existing resources into a stack), [`schedule`] (`--concurrency`: dependency order, N stacks at once), [`wait`] (bounded, cancellable polling), [`events`]
+//!   [`rollback`], [`import`] (existing resources into a stack), [`drift`], [`schedule`] (`--concurrency`: dependency order, N stacks at once), [`wait`] (bounded, cancellable polling), [`events`]
 //!   (stack events since the change set was created, failure summaries), [`progress`] (what
 //!   people see), [`cancel`] (Ctrl-C).
 //! * The edge: [`cli`] (clap arguments and entry functions) and [`aws`] (standard AWS
@@ -94,6 +94,7 @@ pub mod cli;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod drift;
 pub mod error;
 pub mod events;
 pub mod import;

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! refarch-app synth [--config FILE] [--out DIR] [--stdout]
-//! refarch-app diff|deploy|destroy|rollback|import [--config FILE] [--out DIR | --assembly DIR] [...]
+//! refarch-app diff|deploy|destroy|rollback|import|drift [--config FILE] [--out DIR | --assembly DIR] [...]
 //! refarch-app schema
 //! refarch-app env --profile local|cloud
 //! refarch-app contract
@@ -90,6 +90,17 @@ enum Command {
         assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::RollbackArgs,
+    },
+    /// Show what changed outside CloudFormation (drift detection), defaults hidden.
+    Drift {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        /// Use this previously synthesized assembly instead of synthesizing.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
+        #[command(flatten)]
+        args: deploy::cli::DriftArgs,
     },
     /// Import existing resources (made by hand, or kept by Retain) into a stack; then deploy.
     Import {
@@ -240,6 +251,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
             deploy::cli::rollback(&out, &args).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Drift {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
+            let report = deploy::cli::drift(&out, &args).await?;
+            let drifted = report.iter().any(deploy::drift::StackDrift::has_drift);
+            Ok(ExitCode::from(u8::from(args.fail && drifted)))
         }
         Command::Import {
             out,

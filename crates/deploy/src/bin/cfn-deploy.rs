@@ -7,6 +7,7 @@
 //! cfn-deploy diff     --assembly DIR [--fail]
 //! cfn-deploy destroy  --assembly DIR [--stack NAME] [--yes]
 //! cfn-deploy rollback --assembly DIR --stack NAME [--skip LOGICAL_ID]
+//! cfn-deploy drift    --assembly DIR [--all] [--fail]
 //! cfn-deploy import   --assembly DIR --stack NAME --resource LOGICAL_ID:PROPERTY=VALUE
 //! ```
 //!
@@ -52,6 +53,14 @@ enum Command {
         #[command(flatten)]
         args: deploy::cli::DestroyArgs,
     },
+    /// Show what changed outside CloudFormation (drift detection).
+    Drift {
+        /// The assembly directory.
+        #[arg(long, value_name = "DIR")]
+        assembly: PathBuf,
+        #[command(flatten)]
+        args: deploy::cli::DriftArgs,
+    },
     /// Import existing resources into a stack (an IMPORT change set).
     Import {
         /// The assembly directory.
@@ -83,6 +92,11 @@ async fn run(cli: Cli) -> Result<ExitCode, deploy::DeployError> {
         }
         Command::Destroy { assembly, args } => {
             deploy::cli::destroy(&assembly, &args).await?;
+        }
+        Command::Drift { assembly, args } => {
+            let report = deploy::cli::drift(&assembly, &args).await?;
+            let drifted = report.iter().any(deploy::drift::StackDrift::has_drift);
+            return Ok(ExitCode::from(u8::from(args.fail && drifted)));
         }
         Command::Import { assembly, args } => {
             deploy::cli::import(&assembly, &args).await?;

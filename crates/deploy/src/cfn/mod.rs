@@ -524,6 +524,104 @@ impl Cfn {
             .collect())
     }
 
+    /// Starts drift detection on a stack; returns the detection id.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn detect_stack_drift(&self, stack: &str) -> Result<String, ApiError> {
+        let out = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .detect_stack_drift()
+                .stack_name(stack)
+                .send()
+                .await
+                .map_err(|e| api_error("DetectStackDrift", &e))
+        })
+        .await?;
+        Ok(s(out.stack_drift_detection_id()))
+    }
+
+    /// A drift detection's progress: (detection status, stack drift status, reason).
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn drift_detection_status(
+        &self,
+        detection_id: &str,
+    ) -> Result<(String, String, Option<String>), ApiError> {
+        let out = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .describe_stack_drift_detection_status()
+                .stack_drift_detection_id(detection_id)
+                .send()
+                .await
+                .map_err(|e| api_error("DescribeStackDriftDetectionStatus", &e))
+        })
+        .await?;
+        Ok((
+            out.detection_status()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            out.stack_drift_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            out.detection_status_reason().map(str::to_owned),
+        ))
+    }
+
+    /// The resources' drift from the last detection, all pages.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn resource_drifts(
+        &self,
+        stack: &str,
+    ) -> Result<Vec<crate::drift::ResourceDrift>, ApiError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+                self.client
+                    .describe_stack_resource_drifts()
+                    .stack_name(stack)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| api_error("DescribeStackResourceDrifts", &e))
+            })
+            .await?;
+            out.extend(page.stack_resource_drifts().iter().map(|d| {
+                crate::drift::ResourceDrift {
+                    logical_id: s(d.logical_resource_id()),
+                    physical_id: d.physical_resource_id().map(str::to_owned),
+                    resource_type: s(d.resource_type()),
+                    status: d
+                        .stack_resource_drift_status()
+                        .map(|x| x.as_str().to_owned())
+                        .unwrap_or_default(),
+                    differences: d
+                        .property_differences()
+                        .iter()
+                        .map(|p| crate::drift::PropertyDifference {
+                            path: s(p.property_path()),
+                            expected: s(p.expected_value()),
+                            actual: s(p.actual_value()),
+                            kind: p
+                                .difference_type()
+                                .map(|x| x.as_str().to_owned())
+                                .unwrap_or_default(),
+                        })
+                        .collect(),
+                    construct_path: None,
+                }
+            }));
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Every export of the region: (export name, exporting stack's ARN), all pages.
     ///
     /// # Errors

@@ -663,3 +663,98 @@ async fn a_bucket_made_by_hand_is_imported_then_deploy_applies_the_rest() {
         moto.server_errors()
     );
 }
+
+/// Drift on the emulator: in sync after a deploy (the parameter's default Tier hidden), a value
+/// changed by hand is reported with template and live values and the construct path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_names_a_value_changed_by_hand_and_hides_defaults() {
+    use deploy::cli::{DriftArgs, drift_with};
+
+    #[derive(Parser)]
+    struct DriftCli {
+        #[command(flatten)]
+        args: DriftArgs,
+    }
+    let Some((moto, config, timing, _cfn)) = setup("drift").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let t = json!({"Resources": {
+        "Setting": {"Type": "AWS::SSM::Parameter", "Metadata": {"construct:path": "App/Setting/Resource"},
+                    "Properties": {"Name": "/app/drift", "Type": "String", "Value": "v1"}},
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.98.0.0/16"}}}});
+    assembly(dir.path(), &[("Drifty", &t, &[], false)]);
+    let (rec, cancel) = (Recorder::default(), Cancel::new());
+    deploy_with(
+        dir.path(),
+        &args(&["--yes"]),
+        &config,
+        &timing,
+        &rec,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    let check = |all: bool| {
+        let argv: &[&str] = if all { &["drift", "--all"] } else { &["drift"] };
+        DriftCli::try_parse_from(argv).unwrap().args
+    };
+    let report = drift_with(dir.path(), &check(false), &config, &timing, &cancel)
+        .await
+        .unwrap();
+    assert!(!report[0].has_drift(), "{}", report[0].render());
+    assert_eq!(report[0].hidden_defaults, 1, "the default Tier");
+    assert_eq!(report[0].not_checked, ["Vpc"]);
+    let all = drift_with(dir.path(), &check(true), &config, &timing, &cancel)
+        .await
+        .unwrap();
+    assert!(all[0].has_drift(), "--all shows the default");
+
+    let ssm = aws_sdk_ssm_free_put(&moto, "/app/drift", "changed-by-hand").await;
+    assert_eq!(ssm, 200);
+    let report = drift_with(dir.path(), &check(false), &config, &timing, &cancel)
+        .await
+        .unwrap();
+    let text = report[0].render();
+    assert!(
+        text.contains("Stack Drifty: DRIFTED (1 resource(s))"),
+        "{text}"
+    );
+    assert!(
+        text.contains("~ Setting (AWS::SSM::Parameter) MODIFIED  <App/Setting/Resource>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Value: template v1, live changed-by-hand"),
+        "{text}"
+    );
+    assert!(
+        moto.server_errors().is_empty(),
+        "{:?}",
+        moto.server_errors()
+    );
+}
+
+/// PutParameter (overwrite) through the emulator's JSON API, as someone changing it by hand.
+async fn aws_sdk_ssm_free_put(moto: &Moto, name: &str, value: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body =
+        json!({"Name": name, "Value": value, "Type": "String", "Overwrite": true}).to_string();
+    let mut stream = tokio::net::TcpStream::connect(moto.addr()).await.unwrap();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: AmazonSSM.PutParameter\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        moto.addr(),
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    String::from_utf8_lossy(&raw)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
