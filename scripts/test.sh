@@ -175,7 +175,40 @@ check_rust() {
 cargo_test() {
     rm -rf "$SYNTH_OUT_DIR"
     mkdir -p "$SYNTH_OUT_DIR"
-    cargo test --workspace
+    local log="$target_dir/test-phase.log" rc=0
+    mkdir -p "$target_dir"
+    # pipefail (set above): the pipeline fails when cargo does.
+    cargo test --workspace 2>&1 | tee "$log" || rc=$?
+    slowest_tests "$log"
+    return "$rc"
+}
+
+# slowest_tests LOG: the five slowest test binaries of a `cargo test` log (stable Rust has no
+# per-test times), e.g. "  12.3 s  crates/refarch-app/tests/it/main.rs (24 tests)".
+slowest_tests() {
+    "$PYTHON" - "$1" <<'PY' || true
+import re, sys
+runs, current, crate = [], None, "?"
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"\s*Running (unittests )?(\S+) \(.*/deps/([\w-]+?)-[0-9a-f]+\)", line)
+    if m:
+        if m.group(1):  # a crate's unit tests come first: name its other binaries after it
+            crate = m.group(3).replace("_", "-")
+        current = f"{crate}: {m.group(2)}"
+        continue
+    m = re.match(r"\s*Doc-tests (\S+)", line)
+    if m:
+        current = f"{m.group(1).replace('_', '-')}: doc tests"
+        continue
+    m = re.match(r"test result: \w+\. (\d+) passed.*finished in ([\d.]+)s", line)
+    if m and current:
+        runs.append((float(m.group(2)), current, int(m.group(1))))
+        current = None
+if runs:
+    print("\nslowest test binaries:")
+    for secs, name, n in sorted(runs, reverse=True)[:5]:
+        print(f"  {secs:6.1f} s  {name} ({n} tests)")
+PY
 }
 
 cargo_doc() {

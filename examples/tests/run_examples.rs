@@ -280,3 +280,76 @@ fn the_example_binaries_print_or_write_the_assembly() {
         .expect_err("two arguments");
     assert!(err.to_string().contains("unexpected argument"), "{err}");
 }
+
+/// The example binaries `cargo test` built (`target/<profile>/examples/<name>`), run as a user
+/// would: with a directory they write the assembly there and name each template; without one
+/// they print the templates; a second argument is refused with the usage.
+#[test]
+fn every_example_binary_runs_and_writes_what_it_says() {
+    let deps = std::env::current_exe().expect("test binary path");
+    let examples_dir = deps
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target/<profile>")
+        .join("examples");
+    for name in ["minimal_stack", "custom_construct", "escape_hatches"] {
+        let exe = examples_dir.join(name);
+        assert!(
+            exe.is_file(),
+            "{} was not built (cargo test builds examples)",
+            exe.display()
+        );
+        let out = tempfile::tempdir().expect("tempdir");
+        let run = std::process::Command::new(&exe)
+            .arg(out.path())
+            .output()
+            .expect("run the example");
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success(),
+            "{name}: {stdout}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let manifest: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.path().join("manifest.json")).expect("manifest written"),
+        )
+        .expect("manifest is JSON");
+        let stacks = manifest["stacks"].as_array().expect("stacks");
+        assert!(!stacks.is_empty(), "{name}: no stacks");
+        for stack in stacks {
+            let file = stack["templateFile"].as_str().expect("templateFile");
+            let template: Value = serde_json::from_str(
+                &std::fs::read_to_string(out.path().join(file)).expect("template written"),
+            )
+            .expect("template is JSON");
+            assert!(
+                template["Resources"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty())
+            );
+            assert!(
+                stdout.contains(&format!("{}: ", stack["name"].as_str().unwrap()))
+                    && stdout.contains(file),
+                "{name}: the summary does not name {file}: {stdout}"
+            );
+        }
+
+        let printed = std::process::Command::new(&exe).output().expect("run");
+        let text = String::from_utf8_lossy(&printed.stdout);
+        assert!(printed.status.success());
+        assert!(
+            text.contains("\"AWSTemplateFormatVersion\"") && text.contains(".template.json"),
+            "{name}: without a directory the templates are printed: {text}"
+        );
+
+        let refused = std::process::Command::new(&exe)
+            .args(["a", "b"])
+            .output()
+            .expect("run");
+        assert!(
+            !refused.status.success(),
+            "{name}: a second argument is accepted"
+        );
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("usage: [OUT_DIR]"));
+    }
+}

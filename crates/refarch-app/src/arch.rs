@@ -163,7 +163,7 @@ pub fn settings(config: &RefArchConfig, db: Option<&AuroraServerless>) -> AppSet
 ///
 /// # Errors
 /// [`ConstructError::InvalidConfig`] naming `application.source_dir` when it cannot be packaged.
-fn app_archive_sha(config: &RefArchConfig) -> Result<Option<String>, ConstructError> {
+pub fn app_archive_sha(config: &RefArchConfig) -> Result<Option<String>, ConstructError> {
     let a = &config.application;
     if a.git_url.is_some() || a.archive_uri.is_some() {
         return Ok(None);
@@ -313,12 +313,29 @@ fn network_and_data(
 pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
     let mut app = App::new();
     let archive_sha = app_archive_sha(config)?;
+    build_into(config, &mut app, archive_sha.as_deref())?;
+    Ok(app)
+}
+
+/// Adds every stack of the reference architecture for `config` to `app`, beside the stacks
+/// already there: several environments (or tenants) in one assembly, each with its own
+/// `app`/`environment` names. `archive_sha` is [`app_archive_sha`] of `config` (computed once
+/// by the caller when many copies share one application directory).
+///
+/// # Errors
+/// [`ConstructError`] naming the construct path and field of any invalid setting, or a stack
+/// name already in `app`.
+pub fn build_into(
+    config: &RefArchConfig,
+    app: &mut App,
+    archive_sha: Option<&str>,
+) -> Result<(), ConstructError> {
     let Parts {
         vpc,
         db,
         settings,
         images,
-    } = network_and_data(config, &mut app, archive_sha.as_deref())?;
+    } = network_and_data(config, app, archive_sha)?;
 
     let mut web = stack(
         config,
@@ -477,7 +494,7 @@ pub fn build(config: &RefArchConfig) -> Result<App, ConstructError> {
         ),
     )?;
     app.add_stack(delivery)?;
-    Ok(app)
+    Ok(())
 }
 
 /// The local profile's dotenv file: every contract setting with its local value.

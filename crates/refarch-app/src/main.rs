@@ -1,7 +1,7 @@
 //! `refarch-app`: synthesizes the reference architecture and ships it through change sets.
 //!
 //! ```text
-//! refarch-app synth [--config FILE] [--out DIR] [--stdout]
+//! refarch-app synth [--config FILE] [--out DIR] [--stdout] [--fsync]
 //! refarch-app diff|deploy|destroy|rollback|import|drift [--config FILE] [--out DIR | --assembly DIR] [...]
 //! refarch-app schema
 //! refarch-app env --profile local|cloud
@@ -41,6 +41,10 @@ enum Command {
         /// Also print every template to stdout.
         #[arg(long)]
         stdout: bool,
+        /// Sync the written files to stable storage before exiting (writes are atomic either
+        /// way: temporary file, then rename).
+        #[arg(long)]
+        fsync: bool,
     },
     /// Compare the synthesized templates with the deployed stacks.
     Diff {
@@ -143,11 +147,20 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<RefArchConfig> {
 
 /// Synthesizes into `out`, printing a short summary to stderr.
 fn synth_to(config: &RefArchConfig, out: &Path) -> anyhow::Result<synth::Assembly> {
+    synth_with(config, out, synth::WriteOptions::default())
+}
+
+/// Synthesizes into `out` with the given write options, printing a short summary to stderr.
+fn synth_with(
+    config: &RefArchConfig,
+    out: &Path,
+    options: synth::WriteOptions,
+) -> anyhow::Result<synth::Assembly> {
     let started = Instant::now();
     let app = arch::build(config)?;
     let assembly = synth::synth(&app)?;
     assembly
-        .write(out)
+        .write_with(out, options)
         .with_context(|| format!("writing the cloud assembly to {}", out.display()))?;
     for w in &assembly.warnings {
         eprintln!("{w}");
@@ -202,11 +215,21 @@ fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
     constructs::resources::schema_for(type_name).map(|s| s.create_only)
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs `future` (a command that talks to AWS) on a multi-threaded Tokio runtime. Commands
+/// that do not talk to AWS never start one: `synth` is a short, single-threaded program.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(runtime.block_on(future))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Synth { out, stdout } => {
+        Command::Synth { out, stdout, fsync } => {
             let config = load_config(cli.config.as_deref())?;
-            let assembly = synth_to(&config, &out)?;
+            let assembly = synth_with(&config, &out, synth::WriteOptions { durable: fsync })?;
             if stdout {
                 for s in &assembly.stacks {
                     emit(&s.body)?;
@@ -220,7 +243,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args,
         } => {
             let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
-            let report = deploy::cli::diff(&out, &args, create_only).await?;
+            let report = block_on(deploy::cli::diff(&out, &args, create_only))??;
             Ok(ExitCode::from(
                 u8::try_from(report.exit_code(args.fail)).unwrap_or(1),
             ))
@@ -231,7 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args,
         } => {
             let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
-            deploy::cli::deploy(&out, &args, create_only).await?;
+            block_on(deploy::cli::deploy(&out, &args, create_only))??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Destroy {
@@ -240,7 +263,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args,
         } => {
             let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
-            deploy::cli::destroy(&out, &args).await?;
+            block_on(deploy::cli::destroy(&out, &args))??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollback {
@@ -249,7 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args,
         } => {
             let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
-            deploy::cli::rollback(&out, &args).await?;
+            block_on(deploy::cli::rollback(&out, &args))??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Drift {
@@ -258,7 +281,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args,
         } => {
             let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
-            let report = deploy::cli::drift(&out, &args).await?;
+            let report = block_on(deploy::cli::drift(&out, &args))??;
             let drifted = report.iter().any(deploy::drift::StackDrift::has_drift);
             Ok(ExitCode::from(u8::from(args.fail && drifted)))
         }
@@ -268,7 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args,
         } => {
             let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
-            deploy::cli::import(&out, &args).await?;
+            block_on(deploy::cli::import(&out, &args))??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
@@ -292,10 +315,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -79,6 +79,15 @@ pub struct Assembly {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// How [`Assembly::write_with`] writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Sync every file and the directory to stable storage before returning, so the assembly
+    /// survives a power loss. Off by default: writes are atomic either way (temporary file,
+    /// then rename), and a synth can always be repeated.
+    pub durable: bool,
+}
+
 /// Why writing an assembly failed. Nothing half-written is left behind.
 #[derive(Debug, Error)]
 pub enum WriteError {
@@ -134,15 +143,26 @@ impl Assembly {
         json!({ "version": MANIFEST_VERSION, "stacks": stacks, "assets": assets })
     }
 
-    /// Writes every template and `manifest.json` into `dir` (created if needed).
-    ///
-    /// Files are first written under temporary names and renamed into place only once all of
-    /// them are complete, so a failure never leaves a partial file. Templates of earlier runs
-    /// that are no longer part of the assembly are removed.
+    /// Writes every template and `manifest.json` into `dir` (created if needed), as
+    /// [`Assembly::write_with`] with the default [`WriteOptions`] (atomic, not synced).
     ///
     /// # Errors
     /// [`WriteError::Io`] naming the path that could not be written.
     pub fn write(&self, dir: &Path) -> Result<(), WriteError> {
+        self.write_with(dir, WriteOptions::default())
+    }
+
+    /// Writes every template, asset archive and `manifest.json` into `dir` (created if needed).
+    ///
+    /// Files are first written under temporary names and renamed into place only once all of
+    /// them are complete, so a failure never leaves a partial file and a reader never sees a
+    /// half-written one. An asset archive already in `dir` under its content-addressed name
+    /// with the same size is kept as it is (its name is its SHA-256). Templates and archives of
+    /// earlier runs that are no longer part of the assembly are removed.
+    ///
+    /// # Errors
+    /// [`WriteError::Io`] naming the path that could not be written.
+    pub fn write_with(&self, dir: &Path, options: WriteOptions) -> Result<(), WriteError> {
         fs::create_dir_all(dir).map_err(io_err(dir))?;
         let mut files: Vec<(PathBuf, &[u8])> = self
             .stacks
@@ -153,6 +173,7 @@ impl Assembly {
             .assets
             .iter()
             .map(|a| (dir.join(a.file_name()), a.archive.as_slice()))
+            .filter(|(path, body)| !fs::metadata(path).is_ok_and(|m| m.len() == body.len() as u64))
             .collect();
         files.extend(asset_files);
         let mut manifest =
@@ -167,10 +188,18 @@ impl Assembly {
                 staged.push((tmp.clone(), path.clone()));
                 let mut f = fs::File::create(&tmp).map_err(io_err(&tmp))?;
                 f.write_all(body).map_err(io_err(&tmp))?;
-                f.sync_all().map_err(io_err(&tmp))?;
+                if options.durable {
+                    f.sync_all().map_err(io_err(&tmp))?;
+                }
             }
             for (tmp, path) in &staged {
                 fs::rename(tmp, path).map_err(io_err(path))?;
+            }
+            if options.durable {
+                // The renames are durable once the directory itself is synced.
+                fs::File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(io_err(dir))?;
             }
             Ok(())
         })();

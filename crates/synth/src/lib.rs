@@ -43,7 +43,7 @@ use constructs::{App, NodeKind, Stack};
 use serde_json::{Map, Value as Json, json};
 use thiserror::Error;
 
-pub use assembly::{Assembly, StackArtifact, WriteError};
+pub use assembly::{Assembly, StackArtifact, WriteError, WriteOptions};
 pub use assets::StagedAsset;
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use render::{PATH_METADATA_KEY, is_intrinsic};
@@ -492,7 +492,7 @@ pub fn synth(app: &App) -> Result<Assembly, SynthError> {
         validate::check_cycles(&mut sink, &f.edges, &f.paths);
         let mut body = serde_json::to_string_pretty(&template).unwrap_or_default();
         body.push('\n');
-        validate::check_quotas(&mut sink, &template, &body);
+        validate::check_quotas(&mut sink, stack, &template, &body);
         artifacts.push(StackArtifact {
             name: name.clone(),
             template,

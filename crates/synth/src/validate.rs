@@ -393,7 +393,36 @@ pub(crate) fn check_cycles(
 }
 
 /// Checks a rendered template's size and section counts against CloudFormation quotas.
-pub(crate) fn check_quotas(sink: &mut Sink<'_>, template: &Json, body: &str) {
+/// `stack`'s top-level constructs holding the most resources, largest first (at most three),
+/// as `path (n resources)`: where to split a stack that outgrew a quota.
+fn largest_constructs(stack: &constructs::Stack) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (id, node) in stack.iter() {
+        if matches!(node.kind, constructs::NodeKind::Resource(_)) {
+            let components = stack.path_components(id);
+            if let Some(first) = components.first() {
+                *counts
+                    .entry(format!("{}/{first}", stack.name()))
+                    .or_default() += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked
+        .iter()
+        .take(3)
+        .map(|(path, n)| format!("{path} ({n} resources)"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn check_quotas(
+    sink: &mut Sink<'_>,
+    stack: &constructs::Stack,
+    template: &Json,
+    body: &str,
+) {
     let count = |section: &str| {
         template
             .get(section)
@@ -409,12 +438,22 @@ pub(crate) fn check_quotas(sink: &mut Sink<'_>, template: &Json, body: &str) {
     for (section, limit, code) in limits {
         let n = count(section);
         if n > limit {
+            let hint = if section == "Resources" {
+                format!(
+                    "; move some of the largest constructs into another stack: {}",
+                    largest_constructs(stack)
+                )
+            } else {
+                "; split the stack".to_owned()
+            };
             sink.error(
                 code,
-                None,
+                Some(stack.name()),
                 None,
                 &format!("/{section}"),
-                format!("{n} {section} exceed CloudFormation's limit of {limit} per template; split the stack"),
+                format!(
+                    "{n} {section} exceed CloudFormation's limit of {limit} per template{hint}"
+                ),
             );
         }
     }

@@ -9,4 +9,5 @@ mod architecture;
 mod cli;
 mod emulator;
 mod isolation;
+mod readme;
 mod whole_architecture;

@@ -227,13 +227,30 @@ fn every_problem_is_collected_not_just_the_first() -> anyhow::Result<()> {
 fn quotas_are_enforced() -> anyhow::Result<()> {
     let mut s = stack("Big");
     let mut root = s.root();
-    for i in 0..501 {
-        root.raw_resource(&format!("T{i}"), "AWS::SNS::Topic", Prop::Map(vec![]))?;
+    let mut topics = root.child("Topics")?;
+    for i in 0..400 {
+        topics.raw_resource(&format!("T{i}"), "AWS::SNS::Topic", Prop::Map(vec![]))?;
+    }
+    let mut queues = s.root();
+    let mut queues = queues.child("Alarms")?;
+    for i in 0..101 {
+        queues.raw_resource(&format!("A{i}"), "AWS::SNS::Topic", Prop::Map(vec![]))?;
     }
     let mut app = App::new();
     app.add_stack(s)?;
     let errs = errors(synth(&app).expect_err("too many"));
-    assert!(errs.iter().any(|d| d.code == "quota/resources"), "{errs:?}");
+    let quota = errs
+        .iter()
+        .find(|d| d.code == "quota/resources")
+        .unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!(quota.path.as_deref(), Some("Big"));
+    assert!(
+        quota
+            .message
+            .contains("Big/Topics (400 resources), Big/Alarms (101 resources)"),
+        "{}",
+        quota.message
+    );
     Ok(())
 }
 
@@ -462,6 +479,19 @@ fn file_assets_are_staged_content_addressed_and_listed() -> anyhow::Result<()> {
         serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json"))?)?;
     assert_eq!(manifest["assets"][0]["objectKey"], json!(key));
     assert_eq!(manifest["stacks"][1]["assets"], json!([asset.hash]));
+
+    // A rewrite keeps the archive already there under its content-addressed name (same
+    // inode: not rewritten), and a durable write gives the same files.
+    let inode =
+        |p: &std::path::Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    let before = inode(&file);
+    assembly.write_with(out.path(), synth::WriteOptions { durable: true })?;
+    assert_eq!(inode(&file), before, "the unchanged archive was rewritten");
+    assert_eq!(std::fs::read(&file)?, asset.archive);
+    // A truncated archive under the right name (not ours) is replaced.
+    std::fs::write(&file, b"partial")?;
+    assembly.write(out.path())?;
+    assert_eq!(std::fs::read(&file)?, asset.archive);
 
     // An edit gives a new key; the old archive leaves the assembly.
     std::fs::write(src.path().join("app.py"), "print('v2')\n")?;
