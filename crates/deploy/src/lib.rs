@@ -25,8 +25,9 @@
 //!   in dependency order, unknown fields ignored). Each resource should carry
 //!   `Metadata["construct:path"]` so failures name the construct.
 //! * **The CLI binary** flattens [`cli::DeployArgs`], [`cli::DiffArgs`], [`cli::DestroyArgs`] into
-//!   its subcommands and calls [`cli::deploy`], [`cli::diff`] (passing the generated create-only
-//!   metadata as a [`diff::CreateOnlyLookup`]) and [`cli::destroy`] with the assembly directory.
+//!   its subcommands and calls [`cli::deploy`] and [`cli::diff`] (passing the generated create-only
+//!   metadata as a [`diff::CreateOnlyLookup`]), [`cli::destroy`], [`cli::rollback`],
+//!   [`cli::import`] and [`cli::drift`] with the assembly directory.
 //!   Each returns `Result<_, DeployError>`; print the error with `{}` and exit non-zero. For diff,
 //!   exit with [`cli::DiffReport::exit_code`].
 //!
@@ -40,7 +41,10 @@
 //!     deploy: deploy::cli::DeployArgs,
 //! }
 //! let cli = Cli::parse();
-//! deploy::cli::deploy(std::path::Path::new("cdk.out"), &cli.deploy).await?;
+//! // The create-only lookup proves in-place updates of stateful resources; `no_metadata` knows
+//! // no type (pass the pinned schemas' lookup when you have one).
+//! let lookup = deploy::diff::no_metadata;
+//! deploy::cli::deploy(std::path::Path::new("cdk.out"), &cli.deploy, lookup).await?;
 //! # Ok(()) }
 //! ```
 //!
