@@ -481,6 +481,11 @@ async fn prepare(
     };
     let info = match change_set_ready(cfn, name, &cs_id, cancel).await {
         Ok(info) => info,
+        // Dropped while being made: another run's execution finished (CloudFormation then
+        // deletes every change set of the stack).
+        Err(DeployError::Api(e)) if is_not_executable(&e) => {
+            return Ok(Prepared::Superseded(cs_name));
+        }
         Err(e) => {
             let deleted = cfn.delete_change_set(name, &cs_id).await.is_ok();
             return Err(match e {

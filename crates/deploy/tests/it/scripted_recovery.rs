@@ -466,3 +466,26 @@ async fn concurrency_runs_independent_stacks_together_and_dependents_after() {
         assert!(w.stacks.iter().all(|s| s.status == "DELETE_COMPLETE"));
     }
 }
+
+#[tokio::test]
+async fn a_change_set_dropped_while_being_made_is_planned_again() {
+    let mut w = healthy("UPDATE_COMPLETE");
+    w.next_change_set = Some((
+        2,
+        CsOutcome::Changes(vec![chg("Modify", "Vpc", "AWS::EC2::VPC", Some("False"))]),
+    ));
+    // Another run's execution finishes while ours is still being made.
+    w.faults = vec![(
+        "DescribeChangeSet".into(),
+        Fault::Error {
+            code: "ChangeSetNotFound".into(),
+            message: "ChangeSet does not exist".into(),
+            drop_change_sets: true,
+        },
+    )];
+    let env = Env::new(w).await;
+    let out = env.deploy(&DeployOptions::default()).await.unwrap();
+    assert!(matches!(out, StackOutcome::Deployed { .. }), "{out:?}");
+    assert_eq!(env.server.world().count("CreateChangeSet"), 2);
+    env.assert_no_change_sets();
+}
