@@ -192,7 +192,7 @@ runs, current, crate = [], None, "?"
 for line in open(sys.argv[1], errors="replace"):
     m = re.match(r"\s*Running (unittests )?(\S+) \(.*/deps/([\w-]+?)-[0-9a-f]+\)", line)
     if m:
-        if m.group(1):  # a crate's unit tests come first: name its other binaries after it
+        if m.group(1) and m.group(2) == "src/lib.rs":  # a crate's library tests come first
             crate = m.group(3).replace("_", "-")
         current = f"{crate}: {m.group(2)}"
         continue

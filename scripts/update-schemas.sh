@@ -108,6 +108,13 @@ with zipfile.ZipFile(wheel) as zf:
         schema_date = json.loads(zf.read("cfnlint/data/schemas/version.json")).get("schema_date", "unknown")
     except KeyError:
         schema_date = "unknown"
+    # The EC2 instance types offered per region (cfn-lint's E3628 data), for the reference
+    # architecture's config checks.
+    instance_types_source = "cfnlint/data/schemas/extensions/aws_ec2_instance/instancetype_enum.json"
+    try:
+        offerings = json.loads(zf.read(instance_types_source))
+    except KeyError:
+        die(f"{instance_types_source} not found in the wheel")
 
     missing = [t for t in types if t not in providers]
     if missing:
@@ -144,6 +151,23 @@ for rel, text in wanted.items():
         with open(dest, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         changed += 1
+
+# The instance-type offerings, one region per line.
+offerings = {
+    r: sorted(v["enum"])
+    for r, v in sorted(offerings.items())
+    if isinstance(v, dict) and r != "all"
+}
+offerings_text = (
+    "{\n" + ",\n".join(f"  {json.dumps(r)}: {json.dumps(v)}" for r, v in offerings.items()) + "\n}\n"
+)
+offerings_dest = os.path.join(schemas_dir, "..", "crates", "refarch-app", "data", "ec2-instance-types.json")
+old = open(offerings_dest, encoding="utf-8").read() if os.path.exists(offerings_dest) else None
+if old != offerings_text:
+    os.makedirs(os.path.dirname(offerings_dest), exist_ok=True)
+    with open(offerings_dest, "w", encoding="utf-8", newline="\n") as f:
+        f.write(offerings_text)
+    changed += 1
 
 # Remove schemas of types no longer listed (only <Service>/<Resource>.json files).
 removed = 0
@@ -186,7 +210,7 @@ def source_md(date):
         "`CFN_LINT_VERSION=<version> CFN_LINT_SHA256= scripts/update-schemas.sh`, review the diff,",
         "then pin the new version and the printed sha256 at the top of the script.",
         "",
-        "cfn-lint's own `extensions/` and `patches/` (extra lint-only constraints) are not copied.",
+        "cfn-lint's own `extensions/` and `patches/` (extra lint-only constraints) are not copied, except the EC2 instance types offered per region (`crates/refarch-app/data/ec2-instance-types.json`, which the reference architecture's config checks use).",
         "",
         "## Files",
         "",

@@ -16,7 +16,9 @@
 //! that dependency from the templates, so the manifest deploys `images` before `app`.
 
 use constructs::asset::{Asset, AssetSource};
-use constructs::compute::{AmiPipeline, AmiPipelineProps, AmiSource, Workload, WorkloadProps};
+use constructs::compute::{
+    AmiPipeline, AmiPipelineProps, AmiSource, ParentImage, Workload, WorkloadProps,
+};
 use constructs::data::{
     AppSettings, AppSettingsProps, AuroraServerless, AuroraServerlessProps, Capacity,
     DatabaseSettingNames, Engine, LocalDatabase, ParameterPath, Setting, database_settings_named,
@@ -26,7 +28,7 @@ use constructs::edge::{Balancer, BalancerProps, Route, Subzone, SubzoneProps};
 use constructs::network::{HaVpc, HaVpcProps, InterfaceEndpoint, NatStrategy, TierLayout};
 use constructs::{App, ConstructError, Environment, OutputDef, Stack, Value, fns};
 
-use crate::config::{EngineConfig, NatConfig, RefArchConfig};
+use crate::config::{ConfigError, EngineConfig, NatConfig, RefArchConfig};
 use crate::contract::{self, ALLOWED_HOSTS, DATABASE, DEBUG, SECRET_KEY};
 use crate::image::{self, AppSource};
 
@@ -50,7 +52,8 @@ fn stack(config: &RefArchConfig, part: &str, description: &str) -> Result<Stack,
     Ok(s)
 }
 
-fn vpc_props(config: &RefArchConfig) -> HaVpcProps {
+/// The VPC's properties for `config` (also what [`crate::rules`] plans the subnets with).
+pub fn vpc_props(config: &RefArchConfig) -> HaVpcProps {
     let n = &config.network;
     // The seed's layout (.1/.2 public, .11/.12 private, .21/.22 isolated) when it fits, else
     // packed tiers.
@@ -94,7 +97,7 @@ fn db_props(config: &RefArchConfig) -> AuroraServerlessProps {
         capacity: Capacity {
             min_acu: d.min_capacity,
             max_acu: d.max_capacity,
-            ..Capacity::default()
+            seconds_until_auto_pause: crate::rules::auto_pause_seconds(config),
         },
         readers: d.readers,
         deletion_protection: d.deletion_protection,
@@ -275,6 +278,7 @@ fn network_and_data(
         "AMI layering: system, middleware, application (EC2 Image Builder)",
     )?;
     let source = app_source(config, &mut images, archive_sha)?;
+    let arch = crate::rules::architecture(config);
     let pipeline = AmiPipeline::new(
         &mut images.root(),
         "Ami",
@@ -285,6 +289,9 @@ fn network_and_data(
                 config.app, config.environment
             )),
             schedule: config.images.rebuild_schedule.clone(),
+            // The workloads' architecture: Graviton types boot arm64 images.
+            parent_image: ParentImage::SsmParameter(arch.base_image_parameter().to_owned()),
+            instance_types: vec![arch.build_instance_type().to_owned()],
             middleware: image::python_middleware(&contract::contract()),
             application: image::application_layer(&contract::contract(), &source),
             ..AmiPipelineProps::default()
@@ -304,6 +311,21 @@ fn network_and_data(
         settings,
         images: pipeline,
     })
+}
+
+/// Checks `config`, builds every stack and synthesizes the assembly in memory: what `synth`
+/// writes and `check` validates. A construct's error is reported as a problem of the config
+/// field that caused it.
+///
+/// # Errors
+/// [`ConfigError`] with every problem of the configuration, or an error of synth.
+pub fn synthesize(config: &RefArchConfig) -> anyhow::Result<synth::Assembly> {
+    config.validate()?;
+    let app = build(config).map_err(|e| ConfigError::Invalid {
+        file: None,
+        problems: vec![crate::rules::from_construct_error(config, &e)],
+    })?;
+    Ok(synth::synth(&app)?)
 }
 
 /// Builds every stack of the reference architecture from `config`.
@@ -394,7 +416,8 @@ pub fn build_into(
                     path: w.health_check_path.clone(),
                     ..constructs::compute::HealthCheck::default()
                 },
-                cpu_target_percent: Some(f64::from(w.cpu_target)),
+                // Target tracking needs room to scale (CloudFormation refuses it otherwise).
+                cpu_target_percent: crate::rules::scales(w).then(|| f64::from(w.cpu_target)),
                 files,
                 commands,
                 ..WorkloadProps::default()

@@ -1,6 +1,7 @@
 //! `refarch-app`: synthesizes the reference architecture and ships it through change sets.
 //!
 //! ```text
+//! refarch-app check [--config FILE]
 //! refarch-app synth [--config FILE] [--out DIR] [--stdout] [--fsync]
 //! refarch-app diff|deploy|destroy|rollback|import|drift [--config FILE] [--out DIR | --assembly DIR] [...]
 //! refarch-app schema
@@ -16,7 +17,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use refarch_app::arch;
-use refarch_app::config::RefArchConfig;
+use refarch_app::config::{ConfigError, RefArchConfig};
 
 /// The reference architecture: an HA web application on an Auto Scaling group behind an HTTPS
 /// load balancer, with Aurora Serverless v2, secrets, a migrations pipeline and AMI layering.
@@ -33,6 +34,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check the configuration (schema, rules across fields, and a synth in memory) and print
+    /// every problem; writes nothing. Exits 0 when valid, 1 otherwise.
+    Check,
     /// Synthesize the CloudFormation templates into a cloud assembly directory.
     Synth {
         /// Where to write the templates and manifest.json.
@@ -138,7 +142,7 @@ enum Profile {
     Cloud,
 }
 
-fn load_config(path: Option<&Path>) -> anyhow::Result<RefArchConfig> {
+fn load_config(path: Option<&Path>) -> Result<RefArchConfig, ConfigError> {
     match path {
         Some(p) => RefArchConfig::load(p),
         None => Ok(RefArchConfig::default()),
@@ -157,8 +161,7 @@ fn synth_with(
     options: synth::WriteOptions,
 ) -> anyhow::Result<synth::Assembly> {
     let started = Instant::now();
-    let app = arch::build(config)?;
-    let assembly = synth::synth(&app)?;
+    let assembly = arch::synthesize(config)?;
     assembly
         .write_with(out, options)
         .with_context(|| format!("writing the cloud assembly to {}", out.display()))?;
@@ -227,6 +230,36 @@ fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Check => {
+            let label = cli.config.as_deref().map_or_else(
+                || "the built-in default configuration".to_owned(),
+                |p| p.display().to_string(),
+            );
+            let checked = load_config(cli.config.as_deref())
+                .map_err(anyhow::Error::new)
+                .and_then(|config| arch::synthesize(&config));
+            match checked {
+                Ok(assembly) => {
+                    let total: usize = assembly.stacks.iter().map(|s| s.resource_count()).sum();
+                    emit(&format!(
+                        "{label}: ok ({} stacks, {total} resources)\n",
+                        assembly.stacks.len()
+                    ))?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => match e.downcast_ref::<ConfigError>() {
+                    Some(c) => {
+                        let lines = c.lines();
+                        for line in &lines {
+                            eprintln!("{line}");
+                        }
+                        eprintln!("{label}: {} problem(s)", lines.len());
+                        Ok(ExitCode::FAILURE)
+                    }
+                    None => Err(e),
+                },
+            }
+        }
         Command::Synth { out, stdout, fsync } => {
             let config = load_config(cli.config.as_deref())?;
             let assembly = synth_with(&config, &out, synth::WriteOptions { durable: fsync })?;
@@ -295,7 +328,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
-            let schema = schemars::schema_for!(RefArchConfig);
+            let schema = refarch_app::schema::schema();
             emit(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
             Ok(ExitCode::SUCCESS)
         }

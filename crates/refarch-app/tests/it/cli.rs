@@ -94,3 +94,122 @@ fn deploy_reads_a_previously_synthesized_assembly_and_refuses_another_version() 
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn refarch(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_refarch-app"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `check` validates without writing: 0 and a summary for a valid file, 1 and every problem
+/// (file, line, column, field) for an invalid one.
+#[test]
+fn check_prints_every_problem_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ok.toml"),
+        "environment = \"prod\"\n[[workloads]]\ninstance_type = \"m7g.large\"\nmin_size = 2\nmax_size = 2\n[database]\nmin_capacity = 0\n",
+    )
+    .unwrap();
+    let ok = refarch(dir.path(), &["check", "--config", "ok.toml"]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(stdout.starts_with("ok.toml: ok (5 stacks, "), "{stdout}");
+
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "app = \"My App\"\n[network]\ncidr = \"10.0.0.0/24\"\naz_count = 3\n[[workloads]]\nmin_size = 3\nmax_size = 2\nhealth_check_path = \"healthz\"\n[database]\nmin_capacity = 8\n",
+    )
+    .unwrap();
+    let bad = refarch(dir.path(), &["check", "--config", "bad.toml"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    // The schema's problems (the cross-field ones follow once these are fixed).
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(
+        lines[0]
+            .starts_with("bad.toml:1:7: field `app`: \"My App\": must be 1-20 lower-case letters"),
+        "{stderr}"
+    );
+    assert!(lines[1].starts_with("bad.toml:8:21: field `workloads[0].health_check_path`: \"healthz\": must be a path starting with '/'"), "{stderr}");
+    assert_eq!(lines[2], "bad.toml: 2 problem(s)");
+
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[network]\ncidr = \"10.0.0.0/24\"\naz_count = 3\n[[workloads]]\nmin_size = 3\nmax_size = 2\n[database]\nmin_capacity = 8\n",
+    )
+    .unwrap();
+    let bad = refarch(dir.path(), &["check", "--config", "bad.toml"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            "bad.toml:2:8: field `network.cidr`: 10.0.0.0/24: 3 zones × 3 tiers need 9 /24 subnets; a /24 holds 1; use a /20 or larger for 3 zones × 3 tiers of /24, or network.subnet_mask = 28",
+            "bad.toml:6:12: field `workloads[0].max_size`: 2: is below min_size (3); use a max_size of at least 3, or lower min_size",
+            "bad.toml:8:16: field `database.min_capacity`: 8: exceeds database.max_capacity (4 ACU); use a min_capacity of at most 4, or raise max_capacity",
+            "bad.toml: 3 problem(s)",
+        ],
+        "{stderr}"
+    );
+    assert_eq!(
+        entries(dir.path()),
+        ["bad.toml", "ok.toml"],
+        "check wrote something"
+    );
+
+    // synth refuses the same file before writing anything.
+    let synth = refarch(
+        dir.path(),
+        &["synth", "--config", "bad.toml", "--out", "out"],
+    );
+    assert_eq!(synth.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&synth.stderr);
+    assert!(
+        stderr.starts_with("error: 3 problems:\n  bad.toml:2:8: field `network.cidr`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        entries(dir.path()),
+        ["bad.toml", "ok.toml"],
+        "a failed synth wrote something"
+    );
+}
+
+/// `refarch-app schema` prints the very schema the checks apply, bounds included.
+#[test]
+fn the_printed_schema_is_the_one_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = refarch(dir.path(), &["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, refarch_app::schema::schema());
+    let app = &printed["properties"]["app"];
+    assert_eq!(app["maxLength"], 20, "{app}");
+    assert_eq!(app["pattern"], refarch_app::rules::APP_PATTERN, "{app}");
+    let workload = &printed["$defs"]["WorkloadConfig"]["properties"];
+    assert_eq!(workload["app_port"]["minimum"], 1024, "{workload}");
+    assert_eq!(workload["hosts"]["maxItems"], 5, "{workload}");
+    assert_eq!(
+        printed["$defs"]["DatabaseConfig"]["properties"]["min_capacity"]["multipleOf"],
+        0.5
+    );
+}

@@ -7,6 +7,7 @@ mod support;
 mod ami_versions;
 mod architecture;
 mod cli;
+mod config;
 mod emulator;
 mod isolation;
 mod readme;

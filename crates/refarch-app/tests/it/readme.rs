@@ -323,21 +323,33 @@ fn every_readme_command_runs_as_written() {
 
 #[test]
 fn the_readme_error_example_is_what_the_cli_prints() {
-    // The README shows the error for `my.toml` whose line 2 misspells `az_count`.
-    let shown = block_after("Errors name the field and where it is", "text");
-    let shown = shown.trim();
+    // The README shows `check` on a `my.toml` with a VPC block too small for its zones, sizes
+    // the wrong way round and a minimum capacity above the maximum.
+    let shown = block_after("**Checking a config.**", "text");
+    let (command, shown) = shown
+        .split_once('\n')
+        .expect("a command line, then the output");
+    assert_eq!(command, "$ refarch-app check --config my.toml");
     let shell = new_shell();
     std::fs::write(
         shell.work.path().join("my.toml"),
-        "[network]\naz_cuont = 3\n",
+        "[network]\ncidr = \"10.0.0.0/24\"\naz_count = 3\n[[workloads]]\nmin_size = 3\nmax_size = 2\n[database]\nmin_capacity = 8\n",
     )
     .unwrap();
-    let outcome = shell.refarch(&["synth".into(), "--config".into(), "my.toml".into()], None);
+    let outcome = shell.refarch(&["check".into(), "--config".into(), "my.toml".into()], None);
     assert_eq!(outcome.code, Some(1), "{}", outcome.stderr);
     assert_eq!(
         outcome.stderr.trim(),
-        shown,
+        shown.trim(),
         "the README's error example is stale"
+    );
+    // synth refuses the same way, writing nothing.
+    let outcome = shell.refarch(&["synth".into(), "--config".into(), "my.toml".into()], None);
+    assert_eq!(outcome.code, Some(1), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(shown.lines().next().unwrap_or("?")),
+        "{}",
+        outcome.stderr
     );
     assert!(!Path::new(&shell.work.path().join("refarch.out")).exists());
 }
