@@ -13,7 +13,7 @@ a fix is still needed.
   5. Change-set lookups by name are scoped to the StackName (stock: any stack's change set), and a
      missing one is ChangeSetNotFound (stock: HTTP 500 from an unbound local).
   6. A CREATE change set for a stack left in REVIEW_IN_PROGRESS reuses that stack (stock: a second
-     stack with the same name).
+     stack with the same name), also while another change set of it is still there for review.
   7. Deleting a stack deletes its route tables and internet gateways (stock: both leak, so the VPC
      "has dependencies" and no network stack can be deleted).
   8. A TemplateURL that points path-style at the emulator itself (http://127.0.0.1:PORT/bucket/key)
@@ -73,6 +73,26 @@ a fix is still needed.
      it *denies*, so a `Deny … aws:SecureTransport false` statement, which every bucket of the
      architecture carries, denies every object request, and an `Allow` for CloudFront scoped
      by `AWS:SourceArn` denies everyone else).
+ 24. UpdateTerminationProtection sets the stack's termination protection, DescribeStacks reports
+     it, and DeleteStack of a protected stack is refused with CloudFormation's ValidationError
+     (stock: the action is unknown and protection is never enforced).
+ 25. An update that changes a create-only property (per the pinned schema) of a moto resource
+     whose type has no update handler replaces it: the new one is created, then the old one
+     deleted, as CloudFormation does (stock: the change is dropped, e.g. a renamed hosted zone
+     keeps its old name). Types with an update handler, the providers' included, decide
+     themselves. A hosted zone is deleted with its stack or when replaced (stock: never).
+ 26. ListImports answers the live stacks whose template imports the export (`Fn::ImportValue`
+     of its literal name), and ValidationError for an export that does not exist or that no
+     stack imports, as CloudFormation does (stock: the action is unknown).
+ 27. IMPORT change sets (ResourcesToImport) into a new or an existing stack, for the types whose
+     existing resource the emulator can adopt: AWS::S3::Bucket (by BucketName) and
+     AWS::SSM::Parameter (by Name). The change lists Action Import; executing it adopts the
+     existing resource, untouched (IMPORT_IN_PROGRESS, IMPORT_COMPLETE). A resource that does not
+     exist, a type it cannot import, or an identifier that is not the resource's fails the change
+     set with CloudFormation's kind of reason (stock: IMPORT is read as CREATE and a second
+     resource is made, or the stack is lost).
+ 28. Drift detection (DetectStackDrift, DescribeStackResourceDrifts) compares the SSM parameters'
+     live values with the template; other types report NOT_CHECKED (stock: unknown actions).
 """
 
 import json
@@ -247,6 +267,11 @@ def fix_create_over_review_in_progress():
             if s.name == stack_name and s.status == "REVIEW_IN_PROGRESS"
         ]
         if change_set_type == "CREATE" and reviewed:
+            for stack in reviewed:
+                # moto leaves a reviewed stack's template as a dict, which its template
+                # comparison cannot read (stock: HTTP 500 for a second change set).
+                if not isinstance(stack.template, str):
+                    stack.template = json.dumps(stack.template or {})
             # Treat it as an update of the empty, reviewed stack.
             cs_id, stack_id = original(self, stack_name, change_set_name, template, parameters,
                                        description, "UPDATE", notification_arns, tags, role_arn)
@@ -966,6 +991,306 @@ def fix_unmet_policy_conditions():
     IAMPolicyStatement.is_action_permitted = is_action_permitted
 
 
+def fix_termination_protection():
+    def update_termination_protection(self):
+        name = self._get_param("StackName")
+        stack = self.cloudformation_backend.get_stack(name)
+        stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection", False)
+        return ActionResult({"StackId": stack.stack_id})
+
+    responses.CloudFormationResponse.update_termination_protection = update_termination_protection
+    original = models.CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id):
+        live = [s for s in self.stacks.values()
+                if name_or_stack_id in (s.stack_id, s.name) and s.status != "DELETE_COMPLETE"]
+        if live and live[0].enable_termination_protection:
+            raise ValidationError(
+                message=f"Stack [{live[0].name}] cannot be deleted while TerminationProtection is enabled")
+        return original(self, name_or_stack_id)
+
+    models.CloudFormationBackend.delete_stack = delete_stack
+
+
+def fix_create_only_replacements():
+    from moto.cloudformation import parsing
+
+    from . import schema
+
+    original_update = parsing.ResourceMap.update
+
+    def update(self, template, parameters=None):
+        # The deployed resources' JSON, which ResourceMap.update overwrites before modifying.
+        self._emulator_previous_json = dict(self._resource_json_map)
+        return original_update(self, template, parameters)
+
+    parsing.ResourceMap.update = update
+    original = parsing.parse_and_update_resource
+    pinned = set(schema.pinned_types())
+
+    def create_only_changed(type_name, old, new):
+        def at(props, path):
+            for key in path:
+                if not isinstance(props, dict):
+                    return None
+                props = props.get(key)
+            return props
+
+        old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
+        return any(at(old_props, p) != at(new_props, p)
+                   for p in schema.create_only_properties(type_name))
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id,
+                                  region_name):
+        type_name = resource_json.get("Type", "")
+        old = getattr(resources_map, "_emulator_previous_json", {}).get(logical_id)
+        cls = parsing.resource_class_from_type(type_name)
+        handled = cls is not None and not hasattr(cls.update_from_cloudformation_json,
+                                                  "__isabstractmethod__")
+        if (old is None or cls is None or handled or type_name not in pinned
+                or not create_only_changed(type_name, old, resource_json)):
+            return original(logical_id, resource_json, resources_map, account_id, region_name)
+        current = resources_map._parsed_resources.get(logical_id)
+        replacement = parsing.parse_and_create_resource(logical_id, resource_json, resources_map,
+                                                        account_id, region_name)
+        if current is not None:
+            delete_replaced(current, old, resources_map, account_id)
+        return replacement
+
+    def delete_replaced(current, old_json, resources_map, account_id):
+        resources_map._delete_resource(current, old_json)
+
+    from moto.route53.models import FakeZone, route53_backends
+
+    def delete_zone(self, account_id, region_name):
+        # moto's zone has no delete handler at all: it outlived its stack and its replacement.
+        route53_backends[account_id]["aws"].delete_hosted_zone(self.id)
+
+    FakeZone.delete = delete_zone
+
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+
+def fix_list_imports():
+    def imports(node, name):
+        if isinstance(node, dict):
+            return node.get("Fn::ImportValue") == name or any(imports(v, name) for v in node.values())
+        if isinstance(node, list):
+            return any(imports(v, name) for v in node)
+        return False
+
+    def list_imports(self):
+        name = self._get_param("ExportName")
+        backend = self.cloudformation_backend
+        if name not in backend.exports:
+            raise ValidationError(message=f"Export '{name}' does not exist.")
+        importers = []
+        for stack in backend.stacks.values():
+            if stack.status == "DELETE_COMPLETE" or not stack.template:
+                continue
+            try:
+                template = parse_template_body(stack.template)
+            except ValidationError:
+                continue
+            if imports(template, name):
+                importers.append(stack.name)
+        if not importers:
+            raise ValidationError(message=f"Export '{name}' is not imported by any stack.")
+        return ActionResult({"Imports": importers})
+
+    responses.CloudFormationResponse.list_imports = list_imports
+
+
+def fix_import_change_sets():
+    import threading
+
+    from moto.s3.models import s3_backends
+    from moto.ssm.models import ssm_backends
+
+    pending = threading.local()
+    original_response = responses.CloudFormationResponse.create_change_set
+
+    def create_change_set_response(self):
+        pending.imports = self._get_param("ResourcesToImport", []) if (
+            self._get_param("ChangeSetType") == "IMPORT") else None
+        try:
+            return original_response(self)
+        finally:
+            pending.imports = None
+
+    responses.CloudFormationResponse.create_change_set = create_change_set_response
+    original = models.CloudFormationBackend.create_change_set
+
+    def find(self, stack_name):
+        live = [s for s in self.stacks.values()
+                if s.name == stack_name and s.status not in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS")]
+        return live[0] if live else None
+
+    def adopt(account_id, region_name, item):
+        kind, ident = item.get("ResourceType"), item.get("ResourceIdentifier") or {}
+        if kind == "AWS::S3::Bucket":
+            name = ident.get("BucketName")
+            bucket = s3_backends[account_id]["aws"].buckets.get(name) if name else None
+            if bucket is None:
+                raise LookupError(f"Resource {name} of type {kind} does not exist")
+            return bucket
+        if kind == "AWS::SSM::Parameter":
+            name = ident.get("Name")
+            backend = ssm_backends[account_id][region_name]
+            if not name or name not in backend._parameters:
+                raise LookupError(f"Resource {name} of type {kind} does not exist")
+            return backend.get_parameter(name)
+        raise LookupError(f"the emulator cannot import resources of type {kind}")
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, description,
+                          change_set_type, notification_arns=None, tags=None, role_arn=None):
+        if change_set_type != "IMPORT":
+            return original(self, stack_name, change_set_name, template, parameters, description,
+                            change_set_type, notification_arns, tags, role_arn)
+        items = getattr(pending, "imports", None) or []
+        existing = find(self, stack_name)
+        cs_id, stack_id = original(self, stack_name, change_set_name, template, parameters,
+                                   description, "UPDATE" if existing else "CREATE",
+                                   notification_arns, tags, role_arn)
+        cs = self.change_sets[cs_id]
+        cs.change_set_type = "IMPORT"
+        adopted, problems = {}, []
+        new_resources = (parse_template_body(template).get("Resources") or {})
+        for item in items:
+            logical = item.get("LogicalResourceId")
+            declared = new_resources.get(logical)
+            if not isinstance(declared, dict) or declared.get("Type") != item.get("ResourceType"):
+                problems.append(f"{logical} is not a {item.get('ResourceType')} of the template")
+                continue
+            try:
+                adopted[logical] = adopt(self.account_id, self.region_name, item)
+            except LookupError as err:
+                problems.append(str(err))
+        cs._emulator_imports = adopted
+        if problems:
+            cs.status, cs.execution_status = "FAILED", "UNAVAILABLE"
+            cs.status_reason = "; ".join(problems)
+        else:
+            cs.status, cs.execution_status, cs.status_reason = "CREATE_COMPLETE", "AVAILABLE", None
+            for change in cs.changes:
+                if change.logical_resource_id in adopted:
+                    change.action = "Import"
+        return cs_id, stack_id
+
+    models.CloudFormationBackend.create_change_set = create_change_set
+    original_apply = models.ChangeSet.apply
+
+    def apply(self):
+        declared = (self.template_dict or {}).get("Resources") or {}
+        for logical, resource in getattr(self, "_emulator_imports", {}).items():
+            # Present before the update runs, so it is adopted instead of created; named as
+            # moto names the resources it creates (DescribeStackResources reads these).
+            resource.logical_resource_id = logical
+            resource.cf_resource_type = declared.get(logical, {}).get("Type")
+            self.stack.resource_map._parsed_resources[logical] = resource
+        return original_apply(self)
+
+    models.ChangeSet.apply = apply
+
+
+def fix_drift_detection():
+    import datetime
+    import uuid
+
+    from moto.cloudformation import parsing
+    from moto.ssm.models import ssm_backends
+
+    def now():
+        return datetime.datetime.now(datetime.timezone.utc)
+
+    def parameter_drift(stack, logical, resource_json):
+        resource_map = stack.resource_map
+        props = parsing.clean_json(resource_json.get("Properties") or {}, resource_map)
+        parsed = resource_map._parsed_resources.get(logical)
+        name = getattr(parsed, "name", None)
+        backend = ssm_backends[stack.account_id][stack.region_name]
+        if not name or name not in backend._parameters:
+            return "DELETED", props, {}, []
+        current = backend.get_parameter(name)
+        actual = {"Name": name, "Type": current.parameter_type, "Value": current.value,
+                  "Tier": current.tier or "Standard"}
+        if current.description:
+            actual["Description"] = current.description
+        if current.allowed_pattern:
+            actual["AllowedPattern"] = current.allowed_pattern
+        diffs = []
+        for key in ("Value", "Type", "Description", "AllowedPattern"):
+            if key in props and str(props[key]) != str(actual.get(key)):
+                diffs.append({"PropertyPath": f"/{key}", "ExpectedValue": str(props[key]),
+                              "ActualValue": str(actual.get(key, "")), "DifferenceType": "NOT_EQUAL"})
+            elif key not in props and key in actual and key != "Value":
+                diffs.append({"PropertyPath": f"/{key}", "ExpectedValue": "",
+                              "ActualValue": str(actual[key]), "DifferenceType": "ADD"})
+        if "Tier" not in props:
+            diffs.append({"PropertyPath": "/Tier", "ExpectedValue": "",
+                          "ActualValue": actual["Tier"], "DifferenceType": "ADD"})
+        elif str(props["Tier"]) != actual["Tier"]:
+            diffs.append({"PropertyPath": "/Tier", "ExpectedValue": str(props["Tier"]),
+                          "ActualValue": actual["Tier"], "DifferenceType": "NOT_EQUAL"})
+        # CloudFormation counts a resource as drifted on any difference it reports.
+        return ("MODIFIED" if diffs else "IN_SYNC"), props, actual, diffs
+
+    def detect(backend, stack):
+        drifts = []
+        template = parse_template_body(stack.template) if stack.template else {}
+        for logical, resource_json in (template.get("Resources") or {}).items():
+            kind = resource_json.get("Type")
+            parsed = stack.resource_map._parsed_resources.get(logical)
+            physical = getattr(parsed, "physical_resource_id", None) or getattr(parsed, "name", None)
+            entry = {"StackId": stack.stack_id, "LogicalResourceId": logical, "ResourceType": kind,
+                     "PhysicalResourceId": str(physical or ""), "Timestamp": now()}
+            if kind == "AWS::SSM::Parameter":
+                status, expected, actual, diffs = parameter_drift(stack, logical, resource_json)
+                entry.update(ExpectedProperties=json.dumps(expected), ActualProperties=json.dumps(actual),
+                             PropertyDifferences=diffs, StackResourceDriftStatus=status)
+            else:
+                entry["StackResourceDriftStatus"] = "NOT_CHECKED"
+            drifts.append(entry)
+        return drifts
+
+    def detect_stack_drift(self):
+        backend = self.cloudformation_backend
+        stack = backend.get_stack(self._get_param("StackName"))
+        drifts = detect(backend, stack)
+        detection_id = str(uuid.uuid4())
+        drifted = sum(1 for d in drifts if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED"))
+        store = backend.__dict__.setdefault("_emulator_drift", {})
+        store[detection_id] = {"StackId": stack.stack_id, "StackDriftDetectionId": detection_id,
+                               "StackDriftStatus": "DRIFTED" if drifted else "IN_SYNC",
+                               "DetectionStatus": "DETECTION_COMPLETE",
+                               "DriftedStackResourceCount": drifted, "Timestamp": now()}
+        backend.__dict__.setdefault("_emulator_resource_drifts", {})[stack.stack_id] = drifts
+        return ActionResult({"StackDriftDetectionId": detection_id})
+
+    def describe_stack_drift_detection_status(self):
+        store = getattr(self.cloudformation_backend, "_emulator_drift", {})
+        found = store.get(self._get_param("StackDriftDetectionId"))
+        if found is None:
+            raise ValidationError(message="Stack drift detection id does not exist")
+        return ActionResult(found)
+
+    def describe_stack_resource_drifts(self):
+        backend = self.cloudformation_backend
+        stack = backend.get_stack(self._get_param("StackName"))
+        drifts = getattr(backend, "_emulator_resource_drifts", {}).get(stack.stack_id)
+        if drifts is None:
+            raise ValidationError(message=f"No drift detection has been run on stack {stack.name}")
+        wanted = self._get_param("StackResourceDriftStatusFilters", [])
+        if wanted:
+            drifts = [d for d in drifts if d["StackResourceDriftStatus"] in wanted]
+        return ActionResult({"StackResourceDrifts": drifts})
+
+    responses.CloudFormationResponse.detect_stack_drift = detect_stack_drift
+    responses.CloudFormationResponse.describe_stack_drift_detection_status = (
+        describe_stack_drift_detection_status)
+    responses.CloudFormationResponse.describe_stack_resource_drifts = describe_stack_resource_drifts
+
+
 def apply_all():
     """Applies every fix (in this order: later ones wrap functions earlier ones replaced)."""
     check_version()
@@ -988,3 +1313,8 @@ def apply_all():
     fix_dependent_updates()
     fix_resolved_ssm_parameter_changes()
     fix_unmet_policy_conditions()
+    fix_termination_protection()
+    fix_create_only_replacements()
+    fix_list_imports()
+    fix_import_change_sets()
+    fix_drift_detection()

@@ -9,7 +9,7 @@ import json
 import botocore.exceptions
 import pytest
 
-from emulator.tests.support import attribute_outputs, delete, deploy, expect, outputs, physical_ids, template
+from emulator.tests.support import attribute_outputs, delete, deploy, expect, outputs, physical_ids, stack_status, template
 
 VPC = {
     "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.40.0.0/16"}},
@@ -292,3 +292,125 @@ def test_cloudfront(emu, stack_name):
     expect(delete(emu, stack_name), "DELETE_COMPLETE")
     with pytest.raises(botocore.exceptions.ClientError):
         cf.get_distribution(Id=ids["Cdn"])
+
+
+def test_termination_protection_is_set_reported_and_enforced(emu, stack_name):
+    """Fix 24: UpdateTerminationProtection, DescribeStacks and a refused DeleteStack."""
+    cfn = emu.client("cloudformation")
+    expect(deploy(emu, stack_name, template({"Topic": {"Type": "AWS::SNS::Topic"}})), "CREATE_COMPLETE")
+    assert stack_status(cfn, stack_name)["EnableTerminationProtection"] is False
+    cfn.update_termination_protection(StackName=stack_name, EnableTerminationProtection=True)
+    assert stack_status(cfn, stack_name)["EnableTerminationProtection"] is True
+    try:
+        cfn.delete_stack(StackName=stack_name)
+        raise AssertionError("a protected stack was deleted")
+    except cfn.exceptions.ClientError as err:
+        assert err.response["Error"]["Code"] == "ValidationError"
+        assert "TerminationProtection is enabled" in err.response["Error"]["Message"]
+    assert stack_status(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+    cfn.update_termination_protection(StackName=stack_name, EnableTerminationProtection=False)
+    expect(delete(emu, stack_name), "DELETE_COMPLETE")
+
+
+def test_a_create_only_change_of_a_moto_type_without_update_handler_replaces_it(emu, stack_name):
+    """Fix 25: a hosted zone's Name is create-only, so a rename is a new zone, the old one gone."""
+    r53 = emu.client("route53")
+    domain = f"{stack_name.split('-')[0]}.replaced.test"
+
+    def zones():
+        return sorted(z["Name"].rstrip(".") for z in r53.list_hosted_zones()["HostedZones"]
+                      if z["Name"].rstrip(".").endswith(domain))
+
+    def zone(name):
+        return template({"Zone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": name}}},
+                        {"ZoneId": {"Value": {"Ref": "Zone"}}})
+
+    first = expect(deploy(emu, stack_name, zone(f"a.{domain}")), "CREATE_COMPLETE")
+    assert zones() == [f"a.{domain}"]
+    second = expect(deploy(emu, stack_name, zone(f"b.{domain}")), "UPDATE_COMPLETE")
+    assert zones() == [f"b.{domain}"]
+    assert outputs(first)["ZoneId"] != outputs(second)["ZoneId"]
+    expect(delete(emu, stack_name), "DELETE_COMPLETE")
+    assert zones() == []
+
+
+def test_list_imports_names_the_importing_stacks(emu, stack_name):
+    """Fix 26: ListImports from the live stacks' templates; CloudFormation's errors otherwise."""
+    cfn = emu.client("cloudformation")
+    export = f"{stack_name}-Topic"
+    expect(deploy(emu, stack_name, template({"Topic": {"Type": "AWS::SNS::Topic"}},
+                                            {"Arn": {"Value": {"Ref": "Topic"}, "Export": {"Name": export}}})),
+           "CREATE_COMPLETE")
+    try:
+        cfn.list_imports(ExportName=export)
+        raise AssertionError("an export nobody imports has no imports")
+    except cfn.exceptions.ClientError as err:
+        assert "is not imported by any stack" in err.response["Error"]["Message"]
+    importer = f"{stack_name}-user"
+    expect(deploy(emu, importer, template({"Param": {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Type": "String", "Value": {"Fn::ImportValue": export}}}})), "CREATE_COMPLETE")
+    assert cfn.list_imports(ExportName=export)["Imports"] == [importer]
+    expect(delete(emu, importer), "DELETE_COMPLETE")
+    expect(delete(emu, stack_name), "DELETE_COMPLETE")
+    try:
+        cfn.list_imports(ExportName=export)
+        raise AssertionError("a deleted export")
+    except cfn.exceptions.ClientError as err:
+        assert "does not exist" in err.response["Error"]["Message"]
+
+
+def test_an_existing_bucket_is_imported_into_a_stack(emu, stack_name):
+    """Fix 27: an IMPORT change set adopts the bucket, untouched; a missing one fails the set."""
+    cfn, s3 = emu.client("cloudformation"), emu.client("s3")
+    bucket = f"{stack_name.split('-')[0]}-imported-bucket"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="kept.txt", Body=b"data")
+    body = json.dumps(template({"Data": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+                                          "Properties": {"BucketName": bucket}}},
+                               {"Name": {"Value": {"Ref": "Data"}}}))
+
+    def import_set(name, ident):
+        cs = cfn.create_change_set(StackName=stack_name, ChangeSetName=name, ChangeSetType="IMPORT",
+                                   TemplateBody=body, ResourcesToImport=[{
+                                       "ResourceType": "AWS::S3::Bucket", "LogicalResourceId": "Data",
+                                       "ResourceIdentifier": {"BucketName": ident}}])
+        return cs, cfn.describe_change_set(ChangeSetName=cs["Id"])
+
+    _, failed = import_set("missing", "no-such-bucket-here")
+    assert failed["Status"] == "FAILED" and "does not exist" in failed["StatusReason"]
+    cs, desc = import_set("adopt", bucket)
+    assert desc["Status"] == "CREATE_COMPLETE"
+    assert [c["ResourceChange"]["Action"] for c in desc["Changes"]] == ["Import"]
+    cfn.execute_change_set(ChangeSetName=cs["Id"])
+    stack = stack_status(cfn, stack_name)
+    assert stack["StackStatus"] == "IMPORT_COMPLETE"
+    assert outputs(stack) == {"Name": bucket}
+    assert s3.get_object(Bucket=bucket, Key="kept.txt")["Body"].read() == b"data"
+    assert len([b for b in s3.list_buckets()["Buckets"] if b["Name"] == bucket]) == 1
+
+
+def test_drift_of_a_parameter_changed_outside_the_stack(emu, stack_name):
+    """Fix 28: a value changed by hand is MODIFIED with its difference; others NOT_CHECKED."""
+    cfn, ssm = emu.client("cloudformation"), emu.client("ssm")
+    name = f"/{stack_name.split('-')[0]}/drift"
+    expect(deploy(emu, stack_name, template({
+        "Param": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": name, "Type": "String", "Value": "v1"}},
+        "Topic": {"Type": "AWS::SNS::Topic"}})), "CREATE_COMPLETE")
+
+    def detect():
+        detection = cfn.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"]
+        status = cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+        drifts = {d["LogicalResourceId"]: d for d in
+                  cfn.describe_stack_resource_drifts(StackName=stack_name)["StackResourceDrifts"]}
+        return status, drifts
+
+    status, drifts = detect()
+    assert status["DetectionStatus"] == "DETECTION_COMPLETE"
+    assert drifts["Topic"]["StackResourceDriftStatus"] == "NOT_CHECKED"
+    assert [d["DifferenceType"] for d in drifts["Param"]["PropertyDifferences"]] == ["ADD"]
+    ssm.put_parameter(Name=name, Value="v2", Type="String", Overwrite=True)
+    status, drifts = detect()
+    assert status["StackDriftStatus"] == "DRIFTED" and status["DriftedStackResourceCount"] == 1
+    diffs = {d["PropertyPath"]: d for d in drifts["Param"]["PropertyDifferences"]}
+    assert diffs["/Value"]["ExpectedValue"] == "v1" and diffs["/Value"]["ActualValue"] == "v2"
+    assert diffs["/Value"]["DifferenceType"] == "NOT_EQUAL"

@@ -30,17 +30,19 @@ impl Cancel {
         }
     }
 
-    /// A flag set by the first Ctrl-C. Must be called inside a tokio runtime.
+    /// A flag set by the first Ctrl-C (SIGINT) or SIGTERM. Must be called inside a tokio
+    /// runtime. The engine then stops at once at a prompt, or stops waiting and says what is
+    /// still running and how to resume; a second signal quits at once with status 130.
     pub fn on_ctrl_c() -> Self {
         let cancel = Self::new();
         let trigger = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupt().await {
                 eprintln!(
-                    "\nCtrl-C: no longer waiting (nothing on AWS is cancelled). Press Ctrl-C again to quit at once."
+                    "\ninterrupted: stopping (nothing on AWS is cancelled). Interrupt again to quit at once."
                 );
                 trigger.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if interrupt().await {
                     std::process::exit(130);
                 }
             }
@@ -65,6 +67,25 @@ impl Cancel {
             // The sender lives in `self`, so this cannot happen; never resolve rather than panic.
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Resolves at the next SIGINT or (on Unix) SIGTERM; `false` when no handler can be installed.
+async fn interrupt() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            s = term.recv() => s.is_some(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
     }
 }
 

@@ -82,6 +82,8 @@ pub struct ChangeDetail {
     pub change_source: Option<String>,
     /// The entity that caused it (e.g. the referenced resource).
     pub causing_entity: Option<String>,
+    /// `Static` (known now) or `Dynamic` (known only when the change set runs).
+    pub evaluation: Option<String>,
 }
 
 /// One resource change of a change set.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 
+use crate::allow::AllowReplace;
 use crate::assembly::{Assembly, StackArtifact};
 use crate::aws::{AwsArgs, load_config};
 use crate::cancel::Cancel;
@@ -18,7 +19,7 @@ use crate::cfn::Cfn;
 use crate::changes::RequireApproval;
 use crate::deploy::{
     AfterStack, Approval, DEFAULT_CHANGE_SET_NAME, DeployOptions, StackOutcome,
-    deploy_assembly_then,
+    deploy_assembly_partial,
 };
 use crate::destroy::{DestroyOutcome, destroy_assembly};
 use crate::diff::{CreateOnlyLookup, TemplateDiff, diff_templates};
@@ -63,19 +64,39 @@ pub struct DeployArgs {
     /// Approve without asking (for scripts and CI).
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Allow replacing or removing this stateful resource (database, bucket, file system, ...)
-    /// by logical id; repeatable. Its data is lost unless its policies keep it.
-    #[arg(long = "allow-replace", value_name = "LOGICAL_ID")]
-    pub allow_replace: Vec<String>,
+    /// Allow replacing or removing this stateful resource (database, bucket, hosted zone, ...)
+    /// of this stack; repeatable. A bare logical id is accepted when only one selected stack has
+    /// it. Its data is lost unless its policies keep it.
+    #[arg(long = "allow-replace", value_name = "[STACK:]LOGICAL_ID")]
+    pub allow_replace: Vec<AllowReplace>,
     /// Parameter value, for every stack that declares KEY or only for STACK; repeatable.
     #[arg(long = "parameter", value_name = "[STACK:]KEY=VALUE")]
     pub parameters: Vec<ParameterOverride>,
     /// S3 bucket to upload templates larger than 51,200 bytes to.
     #[arg(long, value_name = "BUCKET")]
     pub template_bucket: Option<String>,
-    /// Name of the change set deploy creates (a stale one of that name is replaced).
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_CHANGE_SET_NAME)]
+    /// Prefix of the change set names deploy creates; each run adds a unique suffix, so two
+    /// runs never delete or execute each other's change set.
+    #[arg(long, value_name = "PREFIX", default_value = DEFAULT_CHANGE_SET_NAME)]
     pub change_set_name: String,
+    /// Do not roll back a failed create or update: keep what succeeded, fix, and deploy again
+    /// with --no-rollback to continue from there (or run `rollback`). For fast iteration, as
+    /// `cdk deploy --no-rollback`.
+    #[arg(long)]
+    pub no_rollback: bool,
+    /// IAM role CloudFormation assumes to change the stacks (instead of your credentials).
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// SNS topic that receives the stacks' events; repeatable.
+    #[arg(long = "notification-arn", value_name = "ARN")]
+    pub notification_arns: Vec<String>,
+    /// Deploy up to N independent stacks at once (a stack still waits for those it depends on).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+    /// Write every deployed stack's outputs to FILE as JSON ({"Stack": {"Key": "value"}}),
+    /// also when a later stack fails (then with the stacks that finished).
+    #[arg(long, value_name = "FILE")]
+    pub outputs_file: Option<std::path::PathBuf>,
     /// Longest wait for one stack operation (e.g. 30m, 2h). The default leaves room for stacks
     /// that build AMIs while they deploy.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "3h")]
@@ -115,6 +136,204 @@ pub struct DestroyArgs {
     /// Longest wait for one stack deletion (e.g. 30m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60m")]
     pub timeout: Duration,
+    /// IAM role CloudFormation assumes to delete the stacks.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Delete up to N stacks at once (a stack still waits for the stacks that depend on it).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `drift`: what changed outside CloudFormation.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DriftArgs {
+    /// Check only this stack; repeatable. Default: all stacks.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Also show differences in properties the template does not set (service defaults).
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when a stack drifted (for pipelines).
+    #[arg(long)]
+    pub fail: bool,
+    /// Longest wait for one stack's detection.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15m")]
+    pub timeout: Duration,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Runs `drift` and prints the report; the caller exits 1 when `--fail` and something drifted.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn drift(
+    assembly_dir: &Path,
+    args: &DriftArgs,
+) -> Result<Vec<crate::drift::StackDrift>, DeployError> {
+    let timing = Timing {
+        timeout: args.timeout,
+        ..Timing::default()
+    };
+    let config = load_config(&args.aws, &timing).await?;
+    let report = drift_with(assembly_dir, args, &config, &timing, &Cancel::on_ctrl_c()).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        for s in &report {
+            print!("{}", s.render());
+        }
+    }
+    Ok(report)
+}
+
+/// [`drift`] without printing.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn drift_with(
+    assembly_dir: &Path,
+    args: &DriftArgs,
+    config: &SdkConfig,
+    timing: &Timing,
+    cancel: &Cancel,
+) -> Result<Vec<crate::drift::StackDrift>, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, false)?;
+    let cfn_for = client_for(config, timing);
+    let mut out = Vec::new();
+    for artifact in stacks {
+        out.push(
+            crate::drift::detect(&cfn_for(artifact), artifact.name(), args.all, cancel).await?,
+        );
+    }
+    Ok(out)
+}
+
+/// `import`: bring existing resources (made by hand, or kept by `Retain`) under a stack.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// The stack to import into (it may not exist yet).
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stack: String,
+    /// Which template resource is which existing resource, by the type's identifier property,
+    /// e.g. `Data:BucketName=my-bucket`; repeatable. The resource needs a DeletionPolicy.
+    #[arg(
+        long = "resource",
+        value_name = "LOGICAL_ID:PROPERTY=VALUE",
+        required = true
+    )]
+    pub resources: Vec<crate::import::ImportSpec>,
+    /// IAM role CloudFormation assumes for the import.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Longest wait for the import.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60m")]
+    pub timeout: Duration,
+    /// AWS settings.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Runs `import`, then says that `deploy` applies the rest of the template.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn import(
+    assembly_dir: &Path,
+    args: &ImportArgs,
+) -> Result<crate::import::ImportOutcome, DeployError> {
+    let timing = Timing {
+        timeout: args.timeout,
+        ..Timing::default()
+    };
+    let config = load_config(&args.aws, &timing).await?;
+    let cancel = Cancel::on_ctrl_c();
+    let out = import_with(
+        assembly_dir,
+        args,
+        &config,
+        &timing,
+        &Console::default(),
+        &cancel,
+    )
+    .await?;
+    println!(
+        "{}: {}, imported {}; run deploy to apply the rest of the template",
+        out.stack,
+        out.status,
+        out.imported.join(", ")
+    );
+    Ok(out)
+}
+
+/// [`import`] with configuration, timing, display and cancellation supplied by the caller.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn import_with(
+    assembly_dir: &Path,
+    args: &ImportArgs,
+    config: &SdkConfig,
+    timing: &Timing,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<crate::import::ImportOutcome, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(std::slice::from_ref(&args.stack), false)?;
+    let artifact = stacks[0];
+    let mut requirements = crate::preflight::requirements(&stacks, None);
+    requirements.zones.clear();
+    requirements.oversized.clear();
+    let problems = crate::preflight::check(
+        &requirements,
+        &crate::preflight::AwsProbe::new(config, timing),
+    )
+    .await;
+    if !problems.is_empty() {
+        return Err(DeployError::Preflight(problems));
+    }
+    let options = DeployOptions {
+        role_arn: args.role_arn.clone(),
+        ..DeployOptions::default()
+    };
+    crate::import::import_resources(
+        &client_for(config, timing)(artifact),
+        artifact,
+        &args.resources,
+        &options,
+        observer,
+        cancel,
+    )
+    .await
+}
+
+/// `rollback`: return stacks a failed operation left behind to their last good state.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RollbackArgs {
+    /// The stack to roll back; repeatable (at least one).
+    #[arg(long = "stack", value_name = "NAME", required = true)]
+    pub stacks: Vec<String>,
+    /// For a stack in UPDATE_ROLLBACK_FAILED: skip this resource (logical id) that cannot be
+    /// rolled back (changed or deleted by hand); repeatable. CloudFormation leaves it as it is.
+    #[arg(long = "skip", value_name = "LOGICAL_ID")]
+    pub skip: Vec<String>,
+    /// IAM role CloudFormation assumes for the rollback.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Longest wait for one stack's rollback.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60m")]
+    pub timeout: Duration,
     /// AWS settings.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -135,7 +354,8 @@ pub fn client_for(config: &SdkConfig, timing: &Timing) -> impl Fn(&StackArtifact
 
 impl DeployArgs {
     /// The engine options these arguments ask for. `interactive`: whether a person can be asked
-    /// (approval is then prompted for instead of failing).
+    /// (approval is then prompted for instead of failing). The create-only lookup is the
+    /// crate's empty one; callers with pinned schemas set [`DeployOptions::create_only`].
     pub fn options(&self, interactive: bool) -> DeployOptions {
         DeployOptions {
             parameters: self.parameters.clone(),
@@ -151,18 +371,27 @@ impl DeployArgs {
             allow_replace: self.allow_replace.clone(),
             template_bucket: self.template_bucket.clone(),
             change_set_name: self.change_set_name.clone(),
+            rollback: !self.no_rollback,
+            role_arn: self.role_arn.clone(),
+            notification_arns: self.notification_arns.clone(),
+            create_only: crate::diff::no_metadata,
+            concurrency: usize::from(self.concurrency),
         }
     }
 }
 
 /// Runs `deploy` for the assembly in `assembly_dir`: prints progress to stderr and each stack's
-/// outcome and outputs to stdout. Ctrl-C stops waiting and says how to resume.
+/// outcome and outputs to stdout. Ctrl-C stops waiting and says how to resume. `create_only`:
+/// the pinned schemas' create-only properties, which prove in-place updates of stateful
+/// resources when the service cannot say.
 ///
 /// # Errors
-/// [`DeployError`]; its message tells the user what to do.
+/// [`DeployError`]; its message tells the user what to do (exit with
+/// [`DeployError::exit_code`]).
 pub async fn deploy(
     assembly_dir: &Path,
     args: &DeployArgs,
+    create_only: CreateOnlyLookup,
 ) -> Result<Vec<StackOutcome>, DeployError> {
     let timing = Timing {
         timeout: args.timeout,
@@ -170,9 +399,10 @@ pub async fn deploy(
     };
     let config = load_config(&args.aws, &timing).await?;
     let cancel = Cancel::on_ctrl_c();
-    let outcomes = deploy_with(
+    let outcomes = deploy_with_lookup(
         assembly_dir,
         args,
+        create_only,
         &config,
         &timing,
         &Console::default(),
@@ -197,9 +427,37 @@ pub async fn deploy_with(
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<Vec<StackOutcome>, DeployError> {
+    deploy_with_lookup(
+        assembly_dir,
+        args,
+        crate::diff::no_metadata,
+        config,
+        timing,
+        observer,
+        cancel,
+    )
+    .await
+}
+
+/// [`deploy_with`] with the pinned schemas' create-only properties (see [`deploy`]).
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn deploy_with_lookup(
+    assembly_dir: &Path,
+    args: &DeployArgs,
+    create_only: CreateOnlyLookup,
+    config: &SdkConfig,
+    timing: &Timing,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<Vec<StackOutcome>, DeployError> {
     let assembly = Assembly::load(assembly_dir)?;
     let stacks = assembly.select(&args.stacks, true)?;
-    let options = args.options(std::io::stdin().is_terminal());
+    let options = DeployOptions {
+        create_only,
+        ..args.options(std::io::stdin().is_terminal())
+    };
     let requirements = crate::preflight::requirements(&stacks, options.template_bucket.as_deref());
     let probe = crate::preflight::AwsProbe::new(config, timing);
     let problems = crate::preflight::check(&requirements, &probe).await;
@@ -225,7 +483,7 @@ pub async fn deploy_with(
         account,
         observer,
     };
-    deploy_assembly_then(
+    let run = deploy_assembly_partial(
         &client_for(config, timing),
         &stacks,
         &options,
@@ -233,7 +491,46 @@ pub async fn deploy_with(
         cancel,
         &after,
     )
-    .await
+    .await;
+    if let Some(path) = &args.outputs_file {
+        write_outputs(path, &run.outcomes)?;
+    }
+    match run.error {
+        Some(e) => Err(e),
+        None => Ok(run.outcomes),
+    }
+}
+
+/// Writes `{"Stack": {"OutputKey": "value", ...}, ...}` for the stacks that finished (a stack
+/// left for review has no entry), through a temporary file renamed into place.
+///
+/// # Errors
+/// [`DeployError::Config`] naming the file when it cannot be written.
+pub fn write_outputs(path: &Path, outcomes: &[StackOutcome]) -> Result<(), DeployError> {
+    let mut all = serde_json::Map::new();
+    for o in outcomes {
+        let (stack, outputs) = match o {
+            StackOutcome::Deployed { stack, outputs, .. }
+            | StackOutcome::NoChanges { stack, outputs } => (stack, outputs),
+            StackOutcome::ChangeSetCreated { .. } => continue,
+        };
+        let map: serde_json::Map<String, serde_json::Value> = outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        all.insert(stack.clone(), serde_json::Value::Object(map));
+    }
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(all))
+        .unwrap_or_else(|_| "{}".into());
+    let tmp = path.with_extension("tmp-outputs");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            DeployError::Config(format!(
+                "--outputs-file {}: cannot write it: {e}",
+                path.display()
+            ))
+        })
 }
 
 /// Publishes the bucket-files assets of a stack once its change set has run.
@@ -483,10 +780,10 @@ pub async fn destroy(
         if !std::io::stdin().is_terminal() {
             return Err(DeployError::ConfirmationRequired { action });
         }
-        if !crate::deploy::ask(&format!(
-            "Delete stacks {} (in that order)? [y/N] ",
-            names.join(", ")
-        ))
+        if !crate::deploy::ask_or_cancel(
+            &format!("Delete stacks {} (in that order)? [y/N] ", names.join(", ")),
+            &Cancel::on_ctrl_c(),
+        )
         .await?
         {
             return Err(DeployError::NotConfirmed { action });
@@ -555,7 +852,96 @@ pub async fn destroy_with(
     if !problems.is_empty() {
         return Err(DeployError::Preflight(problems));
     }
-    destroy_assembly(&client_for(config, timing), &stacks, observer, cancel).await
+    let in_use = crate::destroy::exports_in_use(&client_for(config, timing), &stacks).await?;
+    if !in_use.is_empty() {
+        return Err(DeployError::ExportsInUse(in_use));
+    }
+    destroy_assembly(
+        &client_for(config, timing),
+        &stacks,
+        args.role_arn.as_deref(),
+        usize::from(args.concurrency),
+        observer,
+        cancel,
+    )
+    .await
+}
+
+/// Runs `rollback` for the named stacks (in the order given): prints what each ended as.
+///
+/// # Errors
+/// [`DeployError`]; the first stack that cannot be rolled back stops the run.
+pub async fn rollback(
+    assembly_dir: &Path,
+    args: &RollbackArgs,
+) -> Result<Vec<crate::rollback::RollbackOutcome>, DeployError> {
+    let timing = Timing {
+        timeout: args.timeout,
+        ..Timing::default()
+    };
+    let config = load_config(&args.aws, &timing).await?;
+    let cancel = Cancel::on_ctrl_c();
+    let outcomes = rollback_with(
+        assembly_dir,
+        args,
+        &config,
+        &timing,
+        &Console::default(),
+        &cancel,
+    )
+    .await?;
+    for o in &outcomes {
+        match o {
+            crate::rollback::RollbackOutcome::RolledBack {
+                stack,
+                status,
+                skipped,
+            } => {
+                println!("{stack}: {status}");
+                for s in skipped {
+                    println!("  skipped {s} (left as it is)");
+                }
+            }
+            crate::rollback::RollbackOutcome::NothingToDo { stack, status } => {
+                println!("{stack}: {status}, nothing to roll back");
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+/// [`rollback`] with configuration, timing, display and cancellation supplied by the caller,
+/// and nothing printed.
+///
+/// # Errors
+/// [`DeployError`].
+pub async fn rollback_with(
+    assembly_dir: &Path,
+    args: &RollbackArgs,
+    config: &SdkConfig,
+    timing: &Timing,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<Vec<crate::rollback::RollbackOutcome>, DeployError> {
+    let assembly = Assembly::load(assembly_dir)?;
+    let stacks = assembly.select(&args.stacks, false)?;
+    let cfn_for = client_for(config, timing);
+    let mut out = Vec::new();
+    for artifact in stacks {
+        out.push(
+            crate::rollback::rollback_stack(
+                &cfn_for(artifact),
+                artifact.name(),
+                &artifact.template,
+                &args.skip,
+                args.role_arn.as_deref(),
+                observer,
+                cancel,
+            )
+            .await?,
+        );
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -574,6 +960,7 @@ mod tests {
         Deploy(DeployArgs),
         Diff(DiffArgs),
         Destroy(DestroyArgs),
+        Rollback(RollbackArgs),
     }
 
     #[test]
@@ -597,7 +984,14 @@ mod tests {
             "any-change",
             "--yes",
             "--allow-replace",
-            "Db",
+            "Data:Db",
+            "--no-rollback",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/cfn",
+            "--notification-arn",
+            "arn:aws:sns:us-east-1:123456789012:events",
+            "--outputs-file",
+            "out.json",
             "--parameter",
             "Net:Cidr=10.0.0.0/16",
             "--endpoint-url",
@@ -616,6 +1010,29 @@ mod tests {
         assert_eq!(a.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
         assert_eq!(a.timeout, Duration::from_secs(300));
         assert_eq!(a.change_set_name, DEFAULT_CHANGE_SET_NAME);
+        assert_eq!(a.allow_replace[0].to_string(), "Data:Db");
+        let o = a.options(false);
+        assert!(!o.rollback);
+        assert_eq!(
+            o.role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/cfn")
+        );
+        assert_eq!(o.notification_arns.len(), 1);
+        assert_eq!(a.outputs_file.as_deref(), Some(Path::new("out.json")));
+        assert!(App::try_parse_from(["app", "deploy", "--allow-replace", "Data:"]).is_err());
+        let app =
+            App::try_parse_from(["app", "rollback", "--stack", "App", "--skip", "Db"]).unwrap();
+        let Cmd::Rollback(r) = app.cmd else {
+            panic!("not rollback")
+        };
+        assert_eq!(
+            (r.stacks.as_slice(), r.skip.as_slice()),
+            (&["App".to_owned()][..], &["Db".to_owned()][..])
+        );
+        assert!(
+            App::try_parse_from(["app", "rollback"]).is_err(),
+            "a stack is required"
+        );
 
         let app = App::try_parse_from(["app", "diff", "--json", "--fail"]).unwrap();
         assert!(matches!(

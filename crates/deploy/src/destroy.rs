@@ -45,21 +45,82 @@ pub enum DestroyOutcome {
     },
 }
 
-/// Destroys `stacks` (given in dependency order) from the last to the first.
+/// Every export of `stacks` that a stack outside `stacks` imports (ListExports, ListImports),
+/// so a destroy can refuse before deleting anything instead of failing half-way.
 ///
 /// # Errors
-/// The first stack's [`DeployError`]; stacks before it in the reverse order are already gone.
+/// API failures.
+pub async fn exports_in_use(
+    cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
+    stacks: &[&StackArtifact],
+) -> Result<Vec<crate::error::ExportInUse>, DeployError> {
+    let names: Vec<&str> = stacks.iter().map(|s| s.name()).collect();
+    let mut out = Vec::new();
+    for artifact in stacks {
+        let cfn = cfn_for(artifact);
+        let Some(state) = cfn.describe_stack(artifact.name()).await? else {
+            continue;
+        };
+        for (export, owner) in cfn.list_exports().await? {
+            if owner != state.stack_id {
+                continue;
+            }
+            let importers: Vec<String> = cfn
+                .list_imports(&export)
+                .await?
+                .into_iter()
+                .filter(|i| !names.contains(&i.as_str()))
+                .collect();
+            if !importers.is_empty() {
+                out.push(crate::error::ExportInUse {
+                    stack: artifact.name().into(),
+                    export,
+                    importers,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Destroys `stacks` (given in dependency order) from the last to the first, a stack only once
+/// every stack that depends on it is gone, up to `concurrency` at once.
+///
+/// # Errors
+/// The first failed stack's [`DeployError`]; nothing new is started after it.
 pub async fn destroy_assembly(
     cfn_for: &dyn Fn(&StackArtifact) -> Cfn,
     stacks: &[&StackArtifact],
+    role_arn: Option<&str>,
+    concurrency: usize,
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<Vec<DestroyOutcome>, DeployError> {
-    let mut out = Vec::new();
-    for artifact in stacks.iter().rev() {
-        out.push(destroy_stack(&cfn_for(artifact), artifact, observer, cancel).await?);
+    let reversed: Vec<&StackArtifact> = stacks.iter().rev().copied().collect();
+    let waits_for = crate::schedule::dependents(&reversed);
+    let start = |i: usize| -> crate::schedule::Job<'_, DestroyOutcome> {
+        let artifact = reversed[i];
+        Box::pin(async move {
+            destroy_stack_as(&cfn_for(artifact), artifact, role_arn, observer, cancel).await
+        })
+    };
+    let run =
+        crate::schedule::run(&waits_for, concurrency, &|| cancel.is_cancelled(), &start).await;
+    let not_started: Vec<&str> = run
+        .results
+        .iter()
+        .zip(&reversed)
+        .filter(|(r, _)| r.is_none())
+        .map(|(_, s)| s.name())
+        .collect();
+    let not_started = not_started.join(", ");
+    match run.split() {
+        (_, Some(e)) => Err(e),
+        (_, None) if !not_started.is_empty() => Err(DeployError::Stopped {
+            what: format!("deleting {not_started}"),
+        }),
+        (done, None) => Ok(done),
     }
-    Ok(out)
 }
 
 /// Deletes one stack and waits for it.
@@ -70,6 +131,20 @@ pub async fn destroy_assembly(
 pub async fn destroy_stack(
     cfn: &Cfn,
     artifact: &StackArtifact,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<DestroyOutcome, DeployError> {
+    destroy_stack_as(cfn, artifact, None, observer, cancel).await
+}
+
+/// [`destroy_stack`] with the service role CloudFormation assumes for the delete (`--role-arn`).
+///
+/// # Errors
+/// As [`destroy_stack`].
+pub async fn destroy_stack_as(
+    cfn: &Cfn,
+    artifact: &StackArtifact,
+    role_arn: Option<&str>,
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<DestroyOutcome, DeployError> {
@@ -126,7 +201,16 @@ pub async fn destroy_stack(
         "{name}: deleting ({} resources)",
         resources.len()
     )));
-    delete_and_wait(cfn, name, &state.stack_id, &deployed, observer, cancel).await?;
+    delete_and_wait(
+        cfn,
+        name,
+        &state.stack_id,
+        &deployed,
+        role_arn,
+        observer,
+        cancel,
+    )
+    .await?;
     observer.notice(Notice::Finished {
         stack: name.into(),
         status: "DELETE_COMPLETE".into(),

@@ -87,10 +87,19 @@ pub struct ResourceFailure {
     pub reason: String,
     /// Construct path from the template metadata.
     pub construct_path: Option<String>,
+    /// The stack's own event (the stack failed, e.g. "Export ... is in use"), not a resource's.
+    pub stack_level: bool,
 }
 
 impl fmt::Display for ResourceFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.stack_level {
+            return write!(
+                f,
+                "{} stack {} itself: {}",
+                self.status, self.logical_id, self.reason
+            );
+        }
         write!(
             f,
             "{} {} ({}): {}",
@@ -100,6 +109,29 @@ impl fmt::Display for ResourceFailure {
             write!(f, " [construct {p}]")?;
         }
         Ok(())
+    }
+}
+
+/// An export that another stack imports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportInUse {
+    /// The exporting stack.
+    pub stack: String,
+    /// The export name.
+    pub export: String,
+    /// The stacks importing it that are not being deleted.
+    pub importers: Vec<String>,
+}
+
+impl fmt::Display for ExportInUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "stack {} exports {}, imported by {}",
+            self.stack,
+            self.export,
+            self.importers.join(", ")
+        )
     }
 }
 
@@ -134,17 +166,17 @@ fn risk_list(items: &[DataLossRisk]) -> String {
                 .map(|p| format!(" [construct {p}]"))
                 .unwrap_or_default();
             format!(
-                "\n  - {} ({}) would be {}{path}",
-                r.logical_id, r.resource_type, r.what
+                "\n  - {} ({}) would be {}{path}; a {}",
+                r.logical_id, r.resource_type, r.what, r.loses
             )
         })
         .collect()
 }
 
-fn allow_flags(items: &[DataLossRisk]) -> String {
+fn allow_flags(stack: &str, items: &[DataLossRisk]) -> String {
     items
         .iter()
-        .map(|r| format!("--allow-replace {}", r.logical_id))
+        .map(|r| format!("--allow-replace {stack}:{}", r.logical_id))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -221,11 +253,36 @@ pub enum DeployError {
     },
     /// The user pressed Ctrl-C between steps, before anything more was started.
     #[error(
-        "stopped by Ctrl-C before {what}; nothing more was started. Run the same command again to continue"
+        "stopped by Ctrl-C (or SIGTERM) before {what}; nothing more was started. Run the same command again to continue"
     )]
     Stopped {
         /// What did not start, e.g. "executing change set refarch-deploy on stack App".
         what: String,
+    },
+    /// A command-line option names something that does not fit the assembly.
+    #[error("{option}: {problem}")]
+    InvalidOption {
+        /// The option as given, e.g. `--allow-replace Bucket`.
+        option: String,
+        /// What is wrong and what to write instead.
+        problem: String,
+    },
+    /// Stacks to be destroyed export values that other stacks still import.
+    #[error(
+        "refusing to delete: other stacks still import exports of the stacks to delete \
+         (CloudFormation would fail the delete):{}\nDestroy those stacks too (add --stack \
+         NAME for each), or deploy them without the imports first", list(.0)
+    )]
+    ExportsInUse(Vec<ExportInUse>),
+    /// `rollback` found nothing it can roll back.
+    #[error("stack {stack} is in {status}: {advice}")]
+    NothingToRollBack {
+        /// Stack name.
+        stack: String,
+        /// Its status.
+        status: String,
+        /// What to do instead.
+        advice: String,
     },
     /// Parameter values are missing or name unknown parameters.
     #[error("stack {stack}: {problem}")]
@@ -248,13 +305,13 @@ pub enum DeployError {
     /// The change set would destroy data and the user did not allow it.
     #[error(
         "stack {stack}: refusing to execute change set {change_set}, it would destroy data:{}\n\
-         The change set was left for review. If losing these resources' data is intended, deploy \
-         again with {}", risk_list(.risks), allow_flags(.risks)
+         The change set was deleted; nothing changed. If losing these resources' data is \
+         intended, deploy again with {}", risk_list(.risks), allow_flags(stack, .risks)
     )]
     DataLossRefused {
         /// Stack name.
         stack: String,
-        /// Change set name (left in place for review).
+        /// Change set name (deleted).
         change_set: String,
         /// The offending changes.
         risks: Vec<DataLossRisk>,
@@ -348,6 +405,17 @@ pub enum DeployError {
     Prompt(#[source] std::io::Error),
 }
 
+impl DeployError {
+    /// The process exit status for this error: 130 when the user interrupted (Ctrl-C, SIGTERM),
+    /// as shells report a process ended by SIGINT; 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Interrupted { .. } | Self::Stopped { .. } => 130,
+            _ => 1,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,6 +433,7 @@ mod tests {
                     status: "CREATE_FAILED".into(),
                     reason: "The CIDR '192.168.0.0/24' is invalid.".into(),
                     construct_path: Some("Net/Vpc/A/Subnet".into()),
+                    stack_level: false,
                 },
                 ResourceFailure {
                     logical_id: "B".into(),
@@ -372,6 +441,7 @@ mod tests {
                     status: "CREATE_FAILED".into(),
                     reason: "Resource creation cancelled".into(),
                     construct_path: None,
+                    stack_level: false,
                 },
             ],
         };
@@ -398,6 +468,7 @@ mod tests {
                 resource_type: "AWS::RDS::DBCluster".into(),
                 construct_path: Some("App/Db".into()),
                 what: "replaced",
+                loses: "database cluster: its data",
             }],
         };
         let text = err.to_string();
@@ -405,7 +476,8 @@ mod tests {
             text.contains("Db (AWS::RDS::DBCluster) would be replaced"),
             "{text}"
         );
-        assert!(text.contains("--allow-replace Db"), "{text}");
+        assert!(text.contains("--allow-replace App:Db"), "{text}");
+        assert!(text.contains("The change set was deleted"), "{text}");
     }
 
     #[test]

@@ -76,8 +76,10 @@ impl EventWatcher {
     }
 }
 
-/// Every resource failure among `events` (oldest first), stack-level events excluded, each
-/// `(resource, status)` pair once, with construct paths from `template`.
+/// Every failure among `events` (oldest first), each `(resource, status)` pair once, with
+/// construct paths from `template`: the resources' and the stack's own (a stack-level
+/// `UPDATE_FAILED` carries reasons no resource has, e.g. an export still in use). A stack-level
+/// failure whose reason only lists the failed resources adds nothing and is left out.
 pub fn failures(
     events: &[StackEvent],
     stack_name: &str,
@@ -88,10 +90,14 @@ pub fn failures(
         .iter()
         .filter(|e| e.status.ends_with("_FAILED"))
         .filter(|e| {
-            !(e.resource_type == "AWS::CloudFormation::Stack" && e.logical_id == stack_name)
+            !(is_stack_level(e, stack_name)
+                && e.reason.as_deref().is_none_or(|r| {
+                    r.is_empty() || r.starts_with("The following resource(s) failed")
+                }))
         })
         .filter(|e| seen.insert((e.logical_id.clone(), e.status.clone())))
         .map(|e| ResourceFailure {
+            stack_level: is_stack_level(e, stack_name),
             logical_id: e.logical_id.clone(),
             resource_type: e.resource_type.clone(),
             status: e.status.clone(),
@@ -102,6 +108,11 @@ pub fn failures(
                 .or_else(|| template.construct_path(&e.logical_id).map(str::to_owned)),
         })
         .collect()
+}
+
+fn is_stack_level(e: &StackEvent, stack_name: &str) -> bool {
+    e.resource_type == "AWS::CloudFormation::Stack"
+        && (e.logical_id == stack_name || stack_name.ends_with(&format!("/{}", e.logical_id)))
 }
 
 #[cfg(test)]
@@ -118,6 +129,7 @@ mod tests {
             reason: reason.map(Into::into),
             time_ms: 0,
             construct_path: None,
+            client_request_token: None,
         }
     }
 
@@ -164,11 +176,16 @@ mod tests {
             ev("6", "Route", "AWS::EC2::Route", "DELETE_FAILED", None),
         ];
         let f = failures(&events, "Net", &t);
-        assert_eq!(f.len(), 3, "{f:#?}");
+        assert_eq!(f.len(), 4, "{f:#?}");
         assert_eq!(f[0].logical_id, "Subnet");
         assert_eq!(f[0].reason, "bad cidr");
         assert_eq!(f[0].construct_path.as_deref(), Some("Net/Vpc/Subnet"));
-        assert_eq!(f[2].status, "DELETE_FAILED");
-        assert_eq!(f[2].reason, "no reason given");
+        assert!(
+            f[2].stack_level && f[2].reason == "x",
+            "the stack's own failure: {f:#?}"
+        );
+        assert_eq!(f[2].to_string(), "ROLLBACK_FAILED stack Net itself: x");
+        assert_eq!(f[3].status, "DELETE_FAILED");
+        assert_eq!(f[3].reason, "no reason given");
     }
 }

@@ -5,14 +5,15 @@
 //!
 //! * Pure, no I/O: [`assembly`] (the directory synth writes), [`template`] (capabilities,
 //!   construct paths, deletion policies), [`planner`] (stack state → next action),
-//!   [`changes`] (change model, approval policy), [`access`] (IAM / security-group widening),
+//!   [`changes`] (change model, approval policy), [`allow`] (`--allow-replace` scoped per stack), [`access`] (IAM / security-group widening),
 //!   [`stateful`] (resources that hold data and the guard that protects them), [`preflight`]
 //!   (what an assembly needs from the account before the first change set), [`diff`]
 //!   (template diff with predicted replacement), [`params`].
 //! * The adapter: [`cfn`] wraps `aws-sdk-cloudformation` (and S3 for large templates) with our
 //!   own types, errors ([`error`]) and retries ([`retry`]: jittered, capped backoff).
 //! * The engine: [`publish`] (file assets to the account's assets bucket), [`bucket_files`]
-//!   (files into a bucket of a stack, after its change set), [`deploy`], [`destroy`], [`wait`] (bounded, cancellable polling), [`events`]
+//!   (files into a bucket of a stack, after its change set), [`deploy`], [`destroy`],
+//!   [`rollback`], [`import`] (existing resources into a stack), [`drift`], [`schedule`] (`--concurrency`: dependency order, N stacks at once), [`wait`] (bounded, cancellable polling), [`events`]
 //!   (stack events since the change set was created, failure summaries), [`progress`] (what
 //!   people see), [`cancel`] (Ctrl-C).
 //! * The edge: [`cli`] (clap arguments and entry functions) and [`aws`] (standard AWS
@@ -25,8 +26,9 @@
 //!   in dependency order, unknown fields ignored). Each resource should carry
 //!   `Metadata["construct:path"]` so failures name the construct.
 //! * **The CLI binary** flattens [`cli::DeployArgs`], [`cli::DiffArgs`], [`cli::DestroyArgs`] into
-//!   its subcommands and calls [`cli::deploy`], [`cli::diff`] (passing the generated create-only
-//!   metadata as a [`diff::CreateOnlyLookup`]) and [`cli::destroy`] with the assembly directory.
+//!   its subcommands and calls [`cli::deploy`] and [`cli::diff`] (passing the generated create-only
+//!   metadata as a [`diff::CreateOnlyLookup`]), [`cli::destroy`], [`cli::rollback`],
+//!   [`cli::import`] and [`cli::drift`] with the assembly directory.
 //!   Each returns `Result<_, DeployError>`; print the error with `{}` and exit non-zero. For diff,
 //!   exit with [`cli::DiffReport::exit_code`].
 //!
@@ -40,7 +42,10 @@
 //!     deploy: deploy::cli::DeployArgs,
 //! }
 //! let cli = Cli::parse();
-//! deploy::cli::deploy(std::path::Path::new("cdk.out"), &cli.deploy).await?;
+//! // The create-only lookup proves in-place updates of stateful resources; `no_metadata` knows
+//! // no type (pass the pinned schemas' lookup when you have one).
+//! let lookup = deploy::diff::no_metadata;
+//! deploy::cli::deploy(std::path::Path::new("cdk.out"), &cli.deploy, lookup).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -84,6 +89,7 @@
 //! ```
 
 pub mod access;
+pub mod allow;
 pub mod assembly;
 pub mod aws;
 pub mod bucket_files;
@@ -94,14 +100,18 @@ pub mod cli;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod drift;
 pub mod error;
 pub mod events;
+pub mod import;
 pub mod params;
 pub mod planner;
 pub mod preflight;
 pub mod progress;
 pub mod publish;
 pub mod retry;
+pub mod rollback;
+pub mod schedule;
 pub mod stateful;
 pub mod template;
 pub mod wait;

@@ -41,9 +41,11 @@ impl FromStr for ParameterOverride {
     }
 }
 
-/// The parameters to send for `stack`: explicit values; `UsePreviousValue` for declared
-/// parameters without a default that the deployed stack already has; nothing for those with a
-/// default (CloudFormation applies it).
+/// The parameters to send for `stack`: explicit values; otherwise `UsePreviousValue` for every
+/// declared parameter the deployed stack already has (so a value given once with `--parameter`
+/// stays until changed, instead of falling back to the template default); nothing for the other
+/// parameters with a default (a new stack, or a parameter added since: CloudFormation applies the
+/// default).
 ///
 /// # Errors
 /// [`DeployError::Parameters`] for an override naming a parameter this stack does not declare, or
@@ -80,12 +82,18 @@ pub fn resolve(
             .filter(|o| &o.key == key)
             .filter(|o| o.stack.is_none() || o.stack.as_deref() == Some(stack.name.as_str()))
             .max_by_key(|o| o.stack.is_some());
+        // An SSM-typed parameter's default is the name of the SSM parameter the template reads
+        // (CloudFormation resolves it on every deploy); the template decides it.
+        let ssm_name =
+            decl.kind.starts_with("AWS::SSM::Parameter::Value") && decl.default.is_some();
         if let Some(o) = explicit {
             out.push((key.clone(), ParameterValue::Value(o.value.clone())));
-        } else if decl.default.is_some() {
+        } else if ssm_name {
             continue;
         } else if current.is_some_and(|s| s.parameters.iter().any(|(k, _)| k == key)) {
             out.push((key.clone(), ParameterValue::UsePrevious));
+        } else if decl.default.is_some() {
+            continue;
         } else {
             return Err(DeployError::Parameters {
                 stack: stack.name.clone(),
@@ -165,6 +173,31 @@ mod tests {
         };
         let p = resolve(&m, &[], Some(&current)).unwrap();
         assert_eq!(p, [("Env".to_owned(), ParameterValue::UsePrevious)]);
+
+        // A parameter with a default keeps its deployed value too, unless set again.
+        let current = StackState {
+            parameters: vec![
+                ("Cidr".into(), "10.9.0.0/16".into()),
+                ("Env".into(), "x".into()),
+            ],
+            ..StackState::default()
+        };
+        let p = resolve(&m, &[], Some(&current)).unwrap();
+        assert_eq!(
+            p,
+            [
+                ("Cidr".to_owned(), ParameterValue::UsePrevious),
+                ("Env".to_owned(), ParameterValue::UsePrevious)
+            ]
+        );
+        let p = resolve(&m, &["Cidr=10.1.0.0/16".parse().unwrap()], Some(&current)).unwrap();
+        assert_eq!(
+            p[0],
+            (
+                "Cidr".to_owned(),
+                ParameterValue::Value("10.1.0.0/16".into())
+            )
+        );
     }
 
     #[test]

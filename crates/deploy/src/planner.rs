@@ -67,12 +67,20 @@ pub fn is_success(status: &str) -> bool {
 
 /// Decides what to do with a stack given its current state (`None`: it does not exist).
 pub fn plan(state: Option<&StackState>) -> Plan {
+    plan_for(state, false)
+}
+
+/// [`plan`] for a deploy with `--no-rollback` when `no_rollback` is set: a stack a previous
+/// `--no-rollback` run left in `UPDATE_FAILED` is updated again from where it stopped (CDK's
+/// fast iteration), instead of being blocked.
+pub fn plan_for(state: Option<&StackState>, no_rollback: bool) -> Plan {
     let Some(state) = state else {
         return Plan::Create;
     };
     let status = state.status.as_str();
     let name = &state.name;
     match status {
+        "UPDATE_FAILED" if no_rollback => Plan::Update,
         "REVIEW_IN_PROGRESS" | "DELETE_COMPLETE" => Plan::Create,
         "CREATE_COMPLETE"
         | "UPDATE_COMPLETE"
@@ -88,9 +96,8 @@ pub fn plan(state: Option<&StackState>) -> Plan {
             advice: format!(
                 "the rollback of the last update failed, so CloudFormation will not accept changes. \
                  Fix what blocked the rollback (see the failed resources above), then run \
-                 `aws cloudformation continue-update-rollback --stack-name {name}` (add \
-                 `--resources-to-skip LogicalId ...` for resources that cannot be rolled back), \
-                 wait for UPDATE_ROLLBACK_COMPLETE, and deploy again"
+                 `refarch-app rollback --stack {name}` (add `--skip LogicalId` for each resource \
+                 that cannot be rolled back; this is continue-update-rollback) and deploy again"
             ),
         },
         "ROLLBACK_FAILED" => Plan::Blocked {
@@ -105,15 +112,17 @@ pub fn plan(state: Option<&StackState>) -> Plan {
         "CREATE_FAILED" => Plan::Blocked {
             status: status.into(),
             advice: format!(
-                "the create failed with rollback disabled. Delete the stack (`refarch-app destroy \
-                 --stack {name}`) and deploy again"
+                "the create failed with rollback disabled (--no-rollback). Roll it back with \
+                 `refarch-app rollback --stack {name}` (the next deploy then creates it afresh), \
+                 or delete it with `refarch-app destroy --stack {name}`"
             ),
         },
         "UPDATE_FAILED" => Plan::Blocked {
             status: status.into(),
             advice: format!(
-                "the last update failed with rollback disabled. Roll it back with `aws \
-                 cloudformation rollback-stack --stack-name {name}`, then deploy again"
+                "the last update failed with rollback disabled (--no-rollback). Deploy again with \
+                 --no-rollback to continue from where it stopped, or roll it back with \
+                 `refarch-app rollback --stack {name}`"
             ),
         },
         "DELETE_FAILED" => Plan::Blocked {
@@ -203,8 +212,19 @@ mod tests {
             panic!("not blocked");
         };
         assert!(
-            advice.contains("continue-update-rollback --stack-name Net"),
+            advice.contains("refarch-app rollback --stack Net") && advice.contains("--skip"),
             "{advice}"
+        );
+        assert_eq!(
+            plan_for(
+                Some(&StackState {
+                    name: "Net".into(),
+                    status: "UPDATE_FAILED".into(),
+                    ..StackState::default()
+                }),
+                true
+            ),
+            Plan::Update
         );
         for s in [
             "ROLLBACK_FAILED",

@@ -244,6 +244,7 @@ mod tests {
             reason: Some("boom".into()),
             time_ms: 0,
             construct_path: Some("Net/Vpc/Resource".into()),
+            client_request_token: None,
         };
         let line = event_line("Net", &e);
         assert!(line.starts_with("Net | CREATE_FAILED"), "{line}");

@@ -3,7 +3,7 @@
 //! ```text
 //! refarch-app check [--config FILE]
 //! refarch-app synth [--config FILE] [--out DIR] [--stdout] [--fsync]
-//! refarch-app diff|deploy|destroy [--config FILE] [--out DIR] [...]
+//! refarch-app diff|deploy|destroy|rollback|import|drift [--config FILE] [--out DIR | --assembly DIR] [...]
 //! refarch-app schema
 //! refarch-app env --profile local|cloud
 //! refarch-app contract
@@ -55,6 +55,10 @@ enum Command {
         /// Where to write the synthesized assembly.
         #[arg(long, value_name = "DIR", default_value = "refarch.out")]
         out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::DiffArgs,
     },
@@ -63,6 +67,10 @@ enum Command {
         /// Where to write the synthesized assembly.
         #[arg(long, value_name = "DIR", default_value = "refarch.out")]
         out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::DeployArgs,
     },
@@ -71,8 +79,47 @@ enum Command {
         /// Where to write the synthesized assembly.
         #[arg(long, value_name = "DIR", default_value = "refarch.out")]
         out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
         #[command(flatten)]
         args: deploy::cli::DestroyArgs,
+    },
+    /// Roll back stacks a failed operation left behind: continue a failed update rollback
+    /// (UPDATE_ROLLBACK_FAILED, with --skip), or roll back a --no-rollback failure.
+    Rollback {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        /// Use this previously synthesized assembly (e.g. a CI artifact of `synth --out DIR`)
+        /// instead of synthesizing; its manifest version must be one this build reads.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
+        #[command(flatten)]
+        args: deploy::cli::RollbackArgs,
+    },
+    /// Show what changed outside CloudFormation (drift detection), defaults hidden.
+    Drift {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        /// Use this previously synthesized assembly instead of synthesizing.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
+        #[command(flatten)]
+        args: deploy::cli::DriftArgs,
+    },
+    /// Import existing resources (made by hand, or kept by Retain) into a stack; then deploy.
+    Import {
+        /// Where to write the synthesized assembly.
+        #[arg(long, value_name = "DIR", default_value = "refarch.out")]
+        out: PathBuf,
+        /// Use this previously synthesized assembly instead of synthesizing.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "config"])]
+        assembly: Option<PathBuf>,
+        #[command(flatten)]
+        args: deploy::cli::ImportArgs,
     },
     /// Print the JSON Schema of the configuration file.
     Schema,
@@ -152,6 +199,21 @@ fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The assembly to act on: `assembly` as given, or a fresh synth of the configuration into `out`.
+fn assembly_dir(
+    config: Option<&Path>,
+    out: PathBuf,
+    assembly: Option<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    match assembly {
+        Some(dir) => Ok(dir),
+        None => {
+            synth_to(&load_config(config)?, &out)?;
+            Ok(out)
+        }
+    }
+}
+
 fn create_only(type_name: &str) -> Option<&'static [&'static str]> {
     constructs::resources::schema_for(type_name).map(|s| s.create_only)
 }
@@ -208,24 +270,61 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diff { out, args } => {
-            let config = load_config(cli.config.as_deref())?;
-            synth_to(&config, &out)?;
+        Command::Diff {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
             let report = block_on(deploy::cli::diff(&out, &args, create_only))??;
             Ok(ExitCode::from(
                 u8::try_from(report.exit_code(args.fail)).unwrap_or(1),
             ))
         }
-        Command::Deploy { out, args } => {
-            let config = load_config(cli.config.as_deref())?;
-            synth_to(&config, &out)?;
-            block_on(deploy::cli::deploy(&out, &args))??;
+        Command::Deploy {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
+            block_on(deploy::cli::deploy(&out, &args, create_only))??;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Destroy { out, args } => {
-            let config = load_config(cli.config.as_deref())?;
-            synth_to(&config, &out)?;
+        Command::Destroy {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
             block_on(deploy::cli::destroy(&out, &args))??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rollback {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
+            block_on(deploy::cli::rollback(&out, &args))??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Drift {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
+            let report = block_on(deploy::cli::drift(&out, &args))??;
+            let drifted = report.iter().any(deploy::drift::StackDrift::has_drift);
+            Ok(ExitCode::from(u8::from(args.fail && drifted)))
+        }
+        Command::Import {
+            out,
+            assembly,
+            args,
+        } => {
+            let out = assembly_dir(cli.config.as_deref(), out, assembly)?;
+            block_on(deploy::cli::import(&out, &args))??;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
@@ -255,7 +354,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // 130 when interrupted (Ctrl-C, SIGTERM), as for a process ended by SIGINT.
+            e.downcast_ref::<deploy::DeployError>()
+                .map_or(ExitCode::FAILURE, |d| ExitCode::from(d.exit_code()))
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::planner::StackState;
 use crate::retry::{RetryOn, Timing, api_error, with_retry};
 pub use types::{
     ChangeSetInfo, ChangeSetRequest, Created, EventPage, MAX_INLINE_TEMPLATE_BYTES, ParameterValue,
-    StackEvent, StackResource, TemplateSource,
+    ResourceToImport, StackEvent, StackResource, TemplateSource,
 };
 
 /// A CloudFormation client bound to one region, with our retry policy.
@@ -143,11 +143,27 @@ impl Cfn {
                     .stack_name(&req.stack)
                     .change_set_name(&req.name)
                     .description(&req.description)
-                    .change_set_type(if req.create {
+                    .client_token(&req.client_token)
+                    .set_role_arn(req.role_arn.clone())
+                    .set_notification_arns(
+                        (!req.notification_arns.is_empty()).then(|| req.notification_arns.clone()),
+                    )
+                    .change_set_type(if !req.imports.is_empty() {
+                        ChangeSetType::Import
+                    } else if req.create {
                         ChangeSetType::Create
                     } else {
                         ChangeSetType::Update
                     });
+                for i in &req.imports {
+                    let mut r = aws_sdk_cloudformation::types::ResourceToImport::builder()
+                        .resource_type(&i.resource_type)
+                        .logical_resource_id(&i.logical_id);
+                    for (k, v) in &i.identifier {
+                        r = r.resource_identifier(k, v);
+                    }
+                    call = call.resources_to_import(r.build());
+                }
                 call = match &req.template {
                     TemplateSource::Body(b) => call.template_body(b),
                     TemplateSource::Url(u) => call.template_url(u),
@@ -178,7 +194,8 @@ impl Cfn {
                                 .as_deref()
                                 .is_some_and(|c| c.contains("AlreadyExists"))
                         {
-                            // Our earlier attempt got through before its answer was lost.
+                            // Our earlier attempt got through before its answer was lost (the
+                            // name is unique to this run, so the change set is ours).
                             Ok(Created::ChangeSet(req.name.clone()))
                         } else {
                             Err(e)
@@ -251,6 +268,7 @@ impl Cfn {
                                     .map(|r| r.as_str().to_owned()),
                                 change_source: d.change_source().map(|c| c.as_str().to_owned()),
                                 causing_entity: d.causing_entity().map(str::to_owned),
+                                evaluation: d.evaluation().map(|e| e.as_str().to_owned()),
                             })
                             .collect(),
                         construct_path: None,
@@ -327,11 +345,13 @@ impl Cfn {
     ///
     /// # Errors
     /// [`ApiError`] after retries.
+    /// `disable_rollback`: leave a failed operation where it stopped (`--no-rollback`).
     pub async fn execute_change_set(
         &self,
         stack: &str,
         change_set: &str,
         token: &str,
+        disable_rollback: bool,
     ) -> Result<(), ApiError> {
         with_retry(&self.timing, RetryOn::ThrottlingOnly, || async {
             self.client
@@ -339,6 +359,7 @@ impl Cfn {
                 .stack_name(stack)
                 .change_set_name(change_set)
                 .client_request_token(token)
+                .set_disable_rollback(disable_rollback.then_some(true))
                 .send()
                 .await
                 .map(|_| ())
@@ -347,16 +368,74 @@ impl Cfn {
         .await
     }
 
+    /// Rolls back a stack whose create or update failed with rollback disabled
+    /// (`CREATE_FAILED`, `UPDATE_FAILED`), idempotent through `token`.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn rollback_stack(
+        &self,
+        stack: &str,
+        token: &str,
+        role_arn: Option<&str>,
+    ) -> Result<(), ApiError> {
+        with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .rollback_stack()
+                .stack_name(stack)
+                .client_request_token(token)
+                .set_role_arn(role_arn.map(str::to_owned))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api_error("RollbackStack", &e))
+        })
+        .await
+    }
+
+    /// Continues the rollback of a stack in `UPDATE_ROLLBACK_FAILED`, skipping `skip` (logical
+    /// ids of resources that cannot be rolled back), idempotent through `token`.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn continue_update_rollback(
+        &self,
+        stack: &str,
+        skip: &[String],
+        token: &str,
+        role_arn: Option<&str>,
+    ) -> Result<(), ApiError> {
+        with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .continue_update_rollback()
+                .stack_name(stack)
+                .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
+                .client_request_token(token)
+                .set_role_arn(role_arn.map(str::to_owned))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api_error("ContinueUpdateRollback", &e))
+        })
+        .await
+    }
+
     /// Starts deleting a stack (idempotent through `token`).
     ///
     /// # Errors
     /// [`ApiError`] after retries.
-    pub async fn delete_stack(&self, stack: &str, token: &str) -> Result<(), ApiError> {
+    pub async fn delete_stack(
+        &self,
+        stack: &str,
+        token: &str,
+        role_arn: Option<&str>,
+    ) -> Result<(), ApiError> {
         with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
             self.client
                 .delete_stack()
                 .stack_name(stack)
                 .client_request_token(token)
+                .set_role_arn(role_arn.map(str::to_owned))
                 .send()
                 .await
                 .map(|_| ())
@@ -404,6 +483,7 @@ impl Cfn {
                     reason: e.resource_status_reason().map(str::to_owned),
                     time_ms: ms(e.timestamp()).unwrap_or_default(),
                     construct_path: None,
+                    client_request_token: e.client_request_token().map(str::to_owned),
                 })
                 .collect(),
             next: out.next_token().map(str::to_owned),
@@ -442,6 +522,166 @@ impl Cfn {
                     .unwrap_or_default(),
             })
             .collect())
+    }
+
+    /// Starts drift detection on a stack; returns the detection id.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn detect_stack_drift(&self, stack: &str) -> Result<String, ApiError> {
+        let out = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .detect_stack_drift()
+                .stack_name(stack)
+                .send()
+                .await
+                .map_err(|e| api_error("DetectStackDrift", &e))
+        })
+        .await?;
+        Ok(s(out.stack_drift_detection_id()))
+    }
+
+    /// A drift detection's progress: (detection status, stack drift status, reason).
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn drift_detection_status(
+        &self,
+        detection_id: &str,
+    ) -> Result<(String, String, Option<String>), ApiError> {
+        let out = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+            self.client
+                .describe_stack_drift_detection_status()
+                .stack_drift_detection_id(detection_id)
+                .send()
+                .await
+                .map_err(|e| api_error("DescribeStackDriftDetectionStatus", &e))
+        })
+        .await?;
+        Ok((
+            out.detection_status()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            out.stack_drift_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            out.detection_status_reason().map(str::to_owned),
+        ))
+    }
+
+    /// The resources' drift from the last detection, all pages.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn resource_drifts(
+        &self,
+        stack: &str,
+    ) -> Result<Vec<crate::drift::ResourceDrift>, ApiError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+                self.client
+                    .describe_stack_resource_drifts()
+                    .stack_name(stack)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| api_error("DescribeStackResourceDrifts", &e))
+            })
+            .await?;
+            out.extend(page.stack_resource_drifts().iter().map(|d| {
+                crate::drift::ResourceDrift {
+                    logical_id: s(d.logical_resource_id()),
+                    physical_id: d.physical_resource_id().map(str::to_owned),
+                    resource_type: s(d.resource_type()),
+                    status: d
+                        .stack_resource_drift_status()
+                        .map(|x| x.as_str().to_owned())
+                        .unwrap_or_default(),
+                    differences: d
+                        .property_differences()
+                        .iter()
+                        .map(|p| crate::drift::PropertyDifference {
+                            path: s(p.property_path()),
+                            expected: s(p.expected_value()),
+                            actual: s(p.actual_value()),
+                            kind: p
+                                .difference_type()
+                                .map(|x| x.as_str().to_owned())
+                                .unwrap_or_default(),
+                        })
+                        .collect(),
+                    construct_path: None,
+                }
+            }));
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Every export of the region: (export name, exporting stack's ARN), all pages.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn list_exports(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+                self.client
+                    .list_exports()
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| api_error("ListExports", &e))
+            })
+            .await?;
+            out.extend(
+                page.exports()
+                    .iter()
+                    .map(|e| (s(e.name()), s(e.exporting_stack_id()))),
+            );
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The names of the stacks that import `export` (none when no stack does), all pages.
+    ///
+    /// # Errors
+    /// [`ApiError`] after retries.
+    pub async fn list_imports(&self, export: &str) -> Result<Vec<String>, ApiError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = with_retry(&self.timing, RetryOn::ThrottlingAndTransient, || async {
+                self.client
+                    .list_imports()
+                    .export_name(export)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| api_error("ListImports", &e))
+            })
+            .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) if is_code(&e, "ValidationError") && e.message.contains("not imported") => {
+                    return Ok(out);
+                }
+                Err(e) => return Err(e),
+            };
+            out.extend(page.imports().iter().cloned());
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
     }
 
     /// Turns termination protection on or off.

@@ -43,6 +43,26 @@ pub struct ChangeSetRequest {
     pub capabilities: Vec<Capability>,
     /// Description shown in the console.
     pub description: String,
+    /// Idempotency token (`ClientToken`), unique per run: a retried request is recognised as
+    /// the same one.
+    pub client_token: String,
+    /// Service role CloudFormation assumes for the operation (`--role-arn`).
+    pub role_arn: Option<String>,
+    /// SNS topics that receive the stack's events (`--notification-arn`).
+    pub notification_arns: Vec<String>,
+    /// Existing resources to import (an IMPORT change set when not empty).
+    pub imports: Vec<ResourceToImport>,
+}
+
+/// An existing resource to bring under a stack (`import`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceToImport {
+    /// Its logical id in the template.
+    pub logical_id: String,
+    /// Its type.
+    pub resource_type: String,
+    /// The identifier: (property, value), e.g. (`BucketName`, `my-bucket`).
+    pub identifier: Vec<(String, String)>,
 }
 
 /// What CreateChangeSet answered.
@@ -88,6 +108,8 @@ pub struct StackEvent {
     pub time_ms: i64,
     /// Construct path, filled in by the engine from the template.
     pub construct_path: Option<String>,
+    /// The token of the call that caused it (ExecuteChangeSet, DeleteStack, ...).
+    pub client_request_token: Option<String>,
 }
 
 /// One page of events, newest first.

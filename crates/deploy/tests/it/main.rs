@@ -3,6 +3,10 @@
 
 mod support;
 
+mod cli_process;
+
 mod moto_e2e;
+mod moto_safety;
 mod scripted_guards;
+mod scripted_recovery;
 mod scripted_states;

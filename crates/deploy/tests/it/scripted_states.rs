@@ -174,10 +174,7 @@ async fn update_rollback_failed_blocks_with_recovery_advice_and_touches_nothing(
     let err = env.deploy(&DeployOptions::default()).await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, DeployError::Blocked { .. }), "{text}");
-    assert!(
-        text.contains("continue-update-rollback --stack-name App"),
-        "{text}"
-    );
+    assert!(text.contains("refarch-app rollback --stack App"), "{text}");
     assert!(
         text.contains("Db (AWS::RDS::DBCluster): cluster is busy [construct App/Data/Db/Resource]"),
         "{text}"
@@ -342,6 +339,11 @@ async fn stacks_deploy_in_dependency_order_and_are_destroyed_in_reverse() {
         parameters: vec![],
         template_bucket: None,
         change_set_name: "refarch-deploy".into(),
+        no_rollback: false,
+        role_arn: None,
+        notification_arns: vec![],
+        outputs_file: None,
+        concurrency: 1,
         timeout: Duration::from_secs(5),
         aws: deploy::aws::AwsArgs::default(),
     };
@@ -361,6 +363,8 @@ async fn stacks_deploy_in_dependency_order_and_are_destroyed_in_reverse() {
         stacks: vec![],
         yes: true,
         timeout: Duration::from_secs(5),
+        role_arn: None,
+        concurrency: 1,
         aws: Default::default(),
     };
     destroy_with(dir.path(), &args, &config, &timing, &rec, &cancel)

@@ -34,6 +34,67 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     );
 }
 
+/// `synth --out DIR` in one job, `deploy --assembly DIR` in another: the assembly is read as
+/// written, not synthesized again, and one of another manifest version is refused before any
+/// AWS call, naming the field.
+#[test]
+fn deploy_reads_a_previously_synthesized_assembly_and_refuses_another_version() {
+    let bin = env!("CARGO_BIN_EXE_refarch-app");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("artifact");
+    let synth = Command::new(bin)
+        .args(["synth", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        synth.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synth.stderr)
+    );
+    let manifest = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("\"version\": 1"), "{text}");
+    std::fs::write(
+        &manifest,
+        text.replacen("\"version\": 1", "\"version\": 7", 1),
+    )
+    .unwrap();
+    let out = Command::new(bin)
+        .args([
+            "deploy",
+            "--yes",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "us-east-1",
+            "--assembly",
+        ])
+        .arg(&dir)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        !stderr.contains("synthesized"),
+        "no synth with --assembly: {stderr}"
+    );
+    assert!(
+        stderr.contains("field `version` is 7, but this deployer reads version 1"),
+        "{stderr}"
+    );
+    // --assembly and --config together are refused (the assembly is already synthesized).
+    let out = Command::new(bin)
+        .args(["deploy", "--config", "x.toml", "--assembly"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
 fn refarch(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_refarch-app"))
         .args(args)

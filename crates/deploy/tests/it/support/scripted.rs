@@ -22,6 +22,16 @@ pub enum Fault {
     Slow(Duration),
     /// Apply the call, then answer with a 500 (the answer is "lost").
     ApplyThen500,
+    /// Apply the call, let the operation finish at once (CloudFormation drops the stack's change
+    /// sets), then answer with a 500.
+    ApplyFinishThen500,
+    /// Answer with this error (HTTP 400): code, message. With `drop_change_sets`, the stack's
+    /// change sets are removed first (another run executed one).
+    Error {
+        code: String,
+        message: String,
+        drop_change_sets: bool,
+    },
 }
 
 /// A scripted stack event.
@@ -31,6 +41,7 @@ pub struct Ev {
     pub resource_type: String,
     pub status: String,
     pub reason: Option<String>,
+    pub token: Option<String>,
 }
 
 /// Shorthand for a resource event.
@@ -40,6 +51,7 @@ pub fn ev(logical_id: &str, resource_type: &str, status: &str, reason: Option<&s
         resource_type: resource_type.into(),
         status: status.into(),
         reason: reason.map(Into::into),
+        token: None,
     }
 }
 
@@ -134,6 +146,16 @@ pub struct World {
     pub last_tags: Vec<(String, String)>,
     /// An error CreateChangeSet answers once: (code, message).
     pub create_error: Option<(String, String)>,
+    /// Every request's parameters, in order: (action, form pairs).
+    pub requests: Vec<(String, Vec<(String, String)>)>,
+    /// What happened, in order: `create:STACK` (CreateChangeSet), `done:STACK` (an operation
+    /// reached *_COMPLETE), `delete:STACK` (DeleteStack).
+    pub log: Vec<String>,
+    /// The most stacks with an operation in progress at one time.
+    pub max_in_progress: usize,
+    /// What a rollback (RollbackStack, ContinueUpdateRollback) does (default: one
+    /// *_ROLLBACK_IN_PROGRESS poll, then *_ROLLBACK_COMPLETE).
+    pub rollback: Option<Vec<Step>>,
 }
 
 impl World {
@@ -195,6 +217,11 @@ impl World {
             let s = &mut self.stacks[idx];
             s.status = step.status;
             s.reason = step.reason;
+            let done = (s.status.ends_with("_COMPLETE")
+                && !s.status.ends_with("ROLLBACK_COMPLETE"))
+            .then(|| format!("done:{}", s.name));
+            self.log.extend(done);
+            let s = &mut self.stacks[idx];
             if s.status == "DELETE_COMPLETE" {
                 s.deleted = true;
             }
@@ -219,6 +246,23 @@ impl World {
             .filter(|c| ids.contains(&c.stack_id.as_str()))
             .map(|c| c.name.clone())
             .collect()
+    }
+
+    /// The value of `key` in the last `action` request.
+    pub fn last_param(&self, action: &str, key: &str) -> Option<String> {
+        self.requests
+            .iter()
+            .rev()
+            .find(|(a, _)| a == action)
+            .and_then(|(_, p)| p.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    /// Where `entry` first appears in [`World::log`].
+    pub fn logged(&self, entry: &str) -> usize {
+        self.log
+            .iter()
+            .position(|l| l == entry)
+            .unwrap_or_else(|| panic!("{entry} not in {:?}", self.log))
     }
 
     /// How many times an action was called.

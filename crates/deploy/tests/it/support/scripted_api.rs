@@ -65,6 +65,26 @@ pub fn handle(world: &Mutex<World>, req: &Request) -> Response {
     let action = get("Action").unwrap_or_default();
     let mut w = world.lock().unwrap();
     w.calls.push(action.clone());
+    w.requests.push((action.clone(), params.clone()));
+    if let Some(name) =
+        get("StackName").filter(|_| action == "CreateChangeSet" || action == "DeleteStack")
+    {
+        let kind = if action == "DeleteStack" {
+            "delete"
+        } else {
+            "create"
+        };
+        let name = w
+            .stack_idx(&name)
+            .map_or(name, |i| w.stacks[i].name.clone());
+        w.log.push(format!("{kind}:{name}"));
+    }
+    let busy = w
+        .stacks
+        .iter()
+        .filter(|s| s.status.ends_with("_IN_PROGRESS") && s.status != "REVIEW_IN_PROGRESS")
+        .count();
+    w.max_in_progress = w.max_in_progress.max(busy);
     let fault = w
         .faults
         .iter()
@@ -91,6 +111,36 @@ pub fn handle(world: &Mutex<World>, req: &Request) -> Response {
                 body: "<html>oops</html>".into(),
                 delay: None,
             };
+        }
+        Some(Fault::ApplyFinishThen500) => {
+            let _ = dispatch(&mut w, &action, &get, &params);
+            let name = get("StackName").unwrap_or_default();
+            if let Some(i) = w.stack_idx(&name) {
+                while !w.stacks[i].timeline.is_empty() {
+                    w.advance(i);
+                }
+            }
+            return Response {
+                status: 500,
+                body: "<html>oops</html>".into(),
+                delay: None,
+            };
+        }
+        Some(Fault::Error {
+            code,
+            message,
+            drop_change_sets,
+        }) => {
+            if drop_change_sets {
+                let name = get("StackName").unwrap_or_default();
+                if let Some(i) = w.stack_idx(&name) {
+                    let id = w.stacks[i].id.clone();
+                    w.change_sets.retain(|c| c.stack_id != id && c.id != name);
+                }
+                let cs = get("ChangeSetName").unwrap_or_default();
+                w.change_sets.retain(|c| c.id != cs);
+            }
+            return error(400, &code, &message);
         }
         None => {}
     }
@@ -359,15 +409,14 @@ fn dispatch(
             w.stacks[si].status = format!("{kind}_IN_PROGRESS");
             w.stacks[si].template = cs.template.clone();
             w.stacks[si].timeline = timeline.into();
-            w.push_event(
-                si,
-                ev(
-                    &sname,
-                    "AWS::CloudFormation::Stack",
-                    &format!("{kind}_IN_PROGRESS"),
-                    Some("User Initiated"),
-                ),
+            let mut started = ev(
+                &sname,
+                "AWS::CloudFormation::Stack",
+                &format!("{kind}_IN_PROGRESS"),
+                Some("User Initiated"),
             );
+            started.token = get("ClientRequestToken");
+            w.push_event(si, started);
             ok("ExecuteChangeSet", "")
         }
         "DescribeStackEvents" => {
@@ -379,7 +428,8 @@ fn dispatch(
             evs.reverse();
             let start: usize = get("NextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
             let page: String = evs.iter().skip(start).take(3).map(|(t, id, e)| {
-                let reason = e.reason.as_deref().map(|r| format!("<ResourceStatusReason>{}</ResourceStatusReason>", esc(r))).unwrap_or_default();
+                let reason = e.reason.as_deref().map(|r| format!("<ResourceStatusReason>{}</ResourceStatusReason>", esc(r))).unwrap_or_default()
+                    + &e.token.as_deref().map(|t| format!("<ClientRequestToken>{}</ClientRequestToken>", esc(t))).unwrap_or_default();
                 format!("<member><StackId>{}</StackId><EventId>{id}</EventId><StackName>{}</StackName>\
                          <LogicalResourceId>{}</LogicalResourceId><ResourceType>{}</ResourceType>\
                          <Timestamp>{}</Timestamp><ResourceStatus>{}</ResourceStatus>{reason}</member>",
@@ -433,6 +483,48 @@ fn dispatch(
             let id = w.stacks[i].id.clone();
             w.change_sets.retain(|c| c.stack_id != id);
             ok("DeleteStack", "")
+        }
+        "ListExports" => ok("ListExports", "<Exports></Exports>"),
+        "RollbackStack" | "ContinueUpdateRollback" => {
+            let Some(i) = w.stack_idx(&stack_name) else {
+                return missing(&stack_name);
+            };
+            let status = w.stacks[i].status.clone();
+            let (from, to) = match (action, status.as_str()) {
+                ("ContinueUpdateRollback", "UPDATE_ROLLBACK_FAILED") => {
+                    ("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE")
+                }
+                ("RollbackStack", "UPDATE_FAILED") => {
+                    ("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE")
+                }
+                ("RollbackStack", "CREATE_FAILED") => ("ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"),
+                _ => {
+                    return error(
+                        400,
+                        "ValidationError",
+                        &format!(
+                            "Stack {stack_name} is in {status} state and can not be rolled back"
+                        ),
+                    );
+                }
+            };
+            let timeline = w
+                .rollback
+                .clone()
+                .unwrap_or_else(|| vec![step(from, vec![]), step(to, vec![])]);
+            let name = w.stacks[i].name.clone();
+            w.stacks[i].status = from.into();
+            w.stacks[i].timeline = timeline.into();
+            w.push_event(
+                i,
+                ev(
+                    &name,
+                    "AWS::CloudFormation::Stack",
+                    from,
+                    Some("User Initiated"),
+                ),
+            );
+            ok(action, "")
         }
         "DescribeStackResources" => ok(
             "DescribeStackResources",
