@@ -73,6 +73,19 @@ impl Statement {
         }
     }
 
+    /// `DenyInsecureTransport`: denies `actions` on `resources` to everyone when the request
+    /// does not come over TLS (`aws:SecureTransport` is `false`). The statement every bucket
+    /// and file system policy of the library starts with.
+    pub fn deny_insecure_transport<A: Into<String>, R: Into<Value<String>>>(
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = R>,
+    ) -> Self {
+        Statement::deny(actions, resources)
+            .sid("DenyInsecureTransport")
+            .principal(Principal::Aws("*".into()))
+            .condition("Bool", "aws:SecureTransport", ["false"])
+    }
+
     /// Sets the statement id.
     pub fn sid(mut self, sid: impl Into<String>) -> Self {
         self.sid = Some(sid.into());

@@ -7,12 +7,13 @@ use crate::encryption::{
 };
 use crate::error::ConstructError;
 use crate::fns;
-use crate::iam::{PolicyDocument, Principal, Statement};
+use crate::iam::{PolicyDocument, Statement};
 use crate::lint::suppressions;
 use crate::network::{InternetPeer, Port, Private, SecurityTier, Subnets, allow_to_internet};
 use crate::resources::codebuild::project as cb;
 use crate::resources::codepipeline::pipeline as cp;
 use crate::resources::{codebuild, codepipeline, iam, s3};
+use crate::storage::{BucketKey, Ownership, private_bucket};
 use crate::tree::{Handle, Scope};
 use crate::value::{Json, Prop, ToProp, Value};
 
@@ -720,41 +721,7 @@ impl MigrationPipeline {
         );
         let bucket = s.resource_with(
             "ArtifactBucket",
-            s3::Bucket {
-                bucket_encryption: Some(
-                    s3::bucket::BucketEncryption::new(vec![s3::bucket::ServerSideEncryptionRule {
-                        bucket_key_enabled: Some(true.into()),
-                        server_side_encryption_by_default: Some(
-                            s3::bucket::ServerSideEncryptionByDefault {
-                                kms_master_key_id: Some(key.arn()),
-                                ..s3::bucket::ServerSideEncryptionByDefault::new("aws:kms")
-                            }
-                            .into(),
-                        ),
-                        ..s3::bucket::ServerSideEncryptionRule::new()
-                    }])
-                    .into(),
-                ),
-                versioning_configuration: Some(
-                    s3::bucket::VersioningConfiguration::new("Enabled").into(),
-                ),
-                public_access_block_configuration: Some(
-                    s3::bucket::PublicAccessBlockConfiguration {
-                        block_public_acls: Some(true.into()),
-                        block_public_policy: Some(true.into()),
-                        ignore_public_acls: Some(true.into()),
-                        restrict_public_buckets: Some(true.into()),
-                    }
-                    .into(),
-                ),
-                ownership_controls: Some(
-                    s3::bucket::OwnershipControls::new(vec![s3::bucket::OwnershipControlsRule {
-                        object_ownership: Some("BucketOwnerEnforced".into()),
-                    }])
-                    .into(),
-                ),
-                ..s3::Bucket::new()
-            },
+            private_bucket(BucketKey::Kms(key.arn()), Ownership::Enforced),
             options,
         )?;
         let [arn, objects] = bucket_arns(&bucket.reference());
@@ -762,11 +729,8 @@ impl MigrationPipeline {
             "ArtifactBucketPolicy",
             s3::BucketPolicy::new(
                 bucket.reference(),
-                PolicyDocument::new([Statement::deny(["s3:*"], [arn, objects])
-                    .sid("DenyInsecureTransport")
-                    .principal(Principal::Aws("*".into()))
-                    .condition("Bool", "aws:SecureTransport", ["false"])])
-                .json(),
+                PolicyDocument::new([Statement::deny_insecure_transport(["s3:*"], [arn, objects])])
+                    .json(),
             ),
         )?;
         Ok(bucket)

@@ -7,6 +7,7 @@ use crate::fns;
 use crate::iam::{PolicyDocument, Principal, Statement};
 use crate::resources::cloudfront::{self, distribution as dist, origin_access_control as oac};
 use crate::resources::s3::{self, bucket};
+use crate::storage::{BucketKey, Ownership, private_bucket};
 use crate::tree::{Handle, OutputDef, Scope, Stack};
 use crate::value::Value;
 
@@ -241,33 +242,6 @@ impl StaticCdn {
         let bucket = s.resource_with(
             "Bucket",
             s3::Bucket {
-                bucket_encryption: Some(
-                    bucket::BucketEncryption::new(vec![bucket::ServerSideEncryptionRule {
-                        server_side_encryption_by_default: Some(
-                            bucket::ServerSideEncryptionByDefault::new("AES256").into(),
-                        ),
-                        ..bucket::ServerSideEncryptionRule::new()
-                    }])
-                    .into(),
-                ),
-                public_access_block_configuration: Some(
-                    bucket::PublicAccessBlockConfiguration {
-                        block_public_acls: Some(true.into()),
-                        block_public_policy: Some(true.into()),
-                        ignore_public_acls: Some(true.into()),
-                        restrict_public_buckets: Some(true.into()),
-                    }
-                    .into(),
-                ),
-                ownership_controls: Some(
-                    bucket::OwnershipControls::new(vec![bucket::OwnershipControlsRule {
-                        object_ownership: Some("BucketOwnerEnforced".into()),
-                    }])
-                    .into(),
-                ),
-                versioning_configuration: Some(
-                    bucket::VersioningConfiguration::new("Enabled").into(),
-                ),
                 lifecycle_configuration: Some(
                     bucket::LifecycleConfiguration::new(vec![bucket::RuleProperty {
                         id: Some("expire-replaced-versions".into()),
@@ -289,7 +263,7 @@ impl StaticCdn {
                     }
                     .into(),
                 ),
-                ..s3::Bucket::new()
+                ..private_bucket(BucketKey::S3Managed, Ownership::Enforced)
             },
             options,
         )?;
@@ -391,10 +365,10 @@ impl StaticCdn {
             s3::BucketPolicy::new(
                 bucket.reference(),
                 PolicyDocument::new([
-                    Statement::deny(["s3:*"], [bucket.attr_arn(), objects.clone()])
-                        .sid("DenyInsecureTransport")
-                        .principal(Principal::Aws("*".into()))
-                        .condition("Bool", "aws:SecureTransport", ["false"]),
+                    Statement::deny_insecure_transport(
+                        ["s3:*"],
+                        [bucket.attr_arn(), objects.clone()],
+                    ),
                     Statement::allow(["s3:GetObject"], [objects])
                         .sid("CloudFrontReadsThroughOriginAccessControl")
                         .principal(Principal::Service("cloudfront.amazonaws.com".into()))

@@ -5,6 +5,7 @@ use crate::error::ConstructError;
 use crate::fns;
 use crate::iam::{PolicyDocument, Principal, Statement};
 use crate::resources::s3::{self, bucket};
+use crate::storage::{BucketKey, Ownership, private_bucket};
 use crate::tree::{Handle, Scope};
 use crate::value::Value;
 
@@ -70,40 +71,13 @@ impl LogBucket {
         }
         options.metadata = crate::lint::suppressions(&skips, &[]);
         let ownership = if props.acl_log_delivery {
-            "BucketOwnerPreferred"
+            Ownership::Preferred
         } else {
-            "BucketOwnerEnforced"
+            Ownership::Enforced
         };
         let bucket = s.resource_with(
             "Bucket",
             s3::Bucket {
-                bucket_encryption: Some(
-                    bucket::BucketEncryption::new(vec![bucket::ServerSideEncryptionRule {
-                        server_side_encryption_by_default: Some(
-                            bucket::ServerSideEncryptionByDefault::new("AES256").into(),
-                        ),
-                        ..bucket::ServerSideEncryptionRule::new()
-                    }])
-                    .into(),
-                ),
-                public_access_block_configuration: Some(
-                    bucket::PublicAccessBlockConfiguration {
-                        block_public_acls: Some(true.into()),
-                        block_public_policy: Some(true.into()),
-                        ignore_public_acls: Some(true.into()),
-                        restrict_public_buckets: Some(true.into()),
-                    }
-                    .into(),
-                ),
-                ownership_controls: Some(
-                    bucket::OwnershipControls::new(vec![bucket::OwnershipControlsRule {
-                        object_ownership: Some(ownership.into()),
-                    }])
-                    .into(),
-                ),
-                versioning_configuration: Some(
-                    bucket::VersioningConfiguration::new("Enabled").into(),
-                ),
                 lifecycle_configuration: Some(
                     bucket::LifecycleConfiguration::new(vec![bucket::RuleProperty {
                         id: Some("expire-logs".into()),
@@ -118,16 +92,14 @@ impl LogBucket {
                     }])
                     .into(),
                 ),
-                ..s3::Bucket::new()
+                ..private_bucket(BucketKey::S3Managed, ownership)
             },
             options,
         )?;
-        let statements = vec![
-            Statement::deny(["s3:*"], [bucket.attr_arn(), objects(&bucket, "*")])
-                .sid("DenyInsecureTransport")
-                .principal(Principal::Aws("*".into()))
-                .condition("Bool", "aws:SecureTransport", ["false"]),
-        ];
+        let statements = vec![Statement::deny_insecure_transport(
+            ["s3:*"],
+            [bucket.attr_arn(), objects(&bucket, "*")],
+        )];
         let policy = s.resource(
             "Policy",
             s3::BucketPolicy::new(

@@ -294,10 +294,7 @@ impl FileSystem {
         // The policy cannot name the access point (which names the file system: a cycle), so it
         // requires *an* access point of this file system; grants name the exact one.
         let policy = PolicyDocument::new([
-            Statement::deny(["*"], ["*"])
-                .sid("DenyInsecureTransport")
-                .principal(Principal::Aws("*".into()))
-                .condition("Bool", "aws:SecureTransport", ["false"]),
+            Statement::deny_insecure_transport(["*"], ["*"]),
             Statement::allow(
                 [
                     "elasticfilesystem:ClientMount",

@@ -1,5 +1,7 @@
-//! Storage: shared file systems for the application tier.
+//! Storage: shared file systems for the application tier, and the base of every bucket.
 //!
+//! - [`private_bucket`]: a versioned, encrypted bucket with public access blocked, which the
+//!   library's buckets (logs, static files, pipeline artifacts) start from.
 //! - [`FileSystem`]: an encrypted Amazon EFS file system with a mount target in every private
 //!   subnet, a security tier of its own that admits only the tiers given to
 //!   [`FileSystem::allow_from`] on NFS (2049), an access point that pins the POSIX user, a file
@@ -25,7 +27,10 @@
 //! # Ok::<(), constructs::ConstructError>(())
 //! ```
 
+mod bucket;
 mod efs;
+
+pub use bucket::{BucketKey, Ownership, private_bucket};
 
 pub use efs::{
     FileSystem, FileSystemProps, MountUnit, NFS_PORT, PerformanceMode, ThroughputMode,
